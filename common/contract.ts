@@ -1,0 +1,54 @@
+/**
+ * The one contract between the UI and its hosts. Every operation has an input and an output schema; hosts validate
+ * input with zod before touching the project, the renderer gets the derived types. The Electron preload and the web
+ * host are two transports of the same StoreyApi.
+ */
+import { z } from 'zod';
+import {
+  BuildingDetail,
+  BuildingShape,
+  ProjectInfo,
+  RegistryId,
+  UnitSummary,
+} from './domain.js';
+import type { OperationName } from './operations.js';
+
+export const operations = {
+  /** What the open project holds: name, counts, layers, extent, schema version. */
+  getProjectInfo: {
+    input: z.object({}).strict(),
+    output: ProjectInfo,
+  },
+  /** Footprints and heights of all buildings, for drawing them as one batched primitive. */
+  listBuildingShapes: {
+    input: z.object({}).strict(),
+    output: z.object({ buildings: z.array(BuildingShape) }),
+  },
+  /** One building's registry attributes and its storeys, basement first. Unknown id: NOT_FOUND. */
+  getBuilding: {
+    input: z.object({ id: RegistryId }).strict(),
+    output: BuildingDetail,
+  },
+  /** The units on one floor of a building, ordered by address. Unknown floor: NOT_FOUND. */
+  listFloorUnits: {
+    input: z.object({ floorId: RegistryId }).strict(),
+    output: z.object({ units: z.array(UnitSummary) }),
+  },
+} as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
+
+// Compile-time check that operations.ts lists exactly the operations defined here.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Exact<keyof typeof operations, OperationName> = true;
+void namesMatch;
+
+export type OperationInput<K extends OperationName> = z.input<(typeof operations)[K]['input']>;
+export type OperationOutput<K extends OperationName> = z.output<(typeof operations)[K]['output']>;
+
+/** The API the renderer programs against; each host implements it over core/. */
+export type StoreyApi = {
+  [K in OperationName]: (input: OperationInput<K>) => Promise<OperationOutput<K>>;
+};
+
+export { operationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
+export * from './domain.js';
+export * from './errors.js';

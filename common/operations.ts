@@ -1,0 +1,13 @@
+/**
+ * The names of the StoreyApi operations, without their schemas. The sandboxed preload imports only this list, so it
+ * stays small; contract.ts checks at compile time that its schema table has exactly these keys.
+ */
+export const operationNames = ['getProjectInfo', 'listBuildingShapes', 'getBuilding', 'listFloorUnits'] as const;
+
+export type OperationName = (typeof operationNames)[number];
+
+/** Every result crossing a transport: the value, or a typed error. Exceptions never cross. */
+export type ApiResult<T = unknown> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** The IPC channel the desktop preload and main process share. */
+export const apiChannel = 'storey:api';

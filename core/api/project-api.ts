@@ -1,0 +1,147 @@
+/**
+ * StoreyApi over one open project file. Hosts (desktop IPC, web host) validate input with the contract's schemas
+ * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
+ */
+import type { AttributeValue, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import { StoreyError } from '../../common/errors.js';
+import { decodePolygons } from '../project/gpkg-geometry.js';
+import type { ProjectFile } from '../project/project-file.js';
+
+interface BuildingRow {
+  registry_id: string;
+  name: string | null;
+  address: string | null;
+  use_code: string | null;
+  use_label: string | null;
+  use_category: string;
+  year_built: number | null;
+  floor_count: number | null;
+  dwelling_count: number | null;
+  floor_area_m2: number | null;
+  ground_height_m: number | null;
+  height_m: number;
+  height_source: 'measured' | 'floors' | 'default';
+  attributes: string;
+}
+
+const heightSourceLabels = { measured: 'measured', floors: 'from floor count', default: 'default (no data)' } as const;
+
+function attributeList(row: BuildingRow): AttributeValue[] {
+  const list: AttributeValue[] = [
+    { key: 'registryId', label: 'Registry id', value: row.registry_id },
+    { key: 'use', label: 'Use', value: row.use_label ?? row.use_code },
+    { key: 'useCode', label: 'Use code', value: row.use_code },
+    { key: 'yearBuilt', label: 'Year built', value: row.year_built },
+    { key: 'floorCount', label: 'Floors above ground', value: row.floor_count },
+    { key: 'dwellingCount', label: 'Dwellings', value: row.dwelling_count },
+    { key: 'floorArea', label: 'Floor area', value: row.floor_area_m2, unit: 'm²' },
+    { key: 'height', label: 'Height above ground', value: row.height_m, unit: 'm' },
+    { key: 'heightSource', label: 'Height source', value: heightSourceLabels[row.height_source] },
+    { key: 'groundHeight', label: 'Ground height', value: row.ground_height_m, unit: 'm' },
+  ];
+  const extra = JSON.parse(row.attributes) as Record<string, string | number | boolean | null>;
+  for (const [key, value] of Object.entries(extra)) list.push({ key: `attributes.${key}`, label: key, value });
+  return list;
+}
+
+export class ProjectApi implements StoreyApi {
+  constructor(private readonly project: ProjectFile) {}
+
+  async getProjectInfo(): Promise<ProjectInfo> {
+    const db = this.project.db;
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const extentRow = db
+      .prepare(`SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'buildings'`)
+      .get() as { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null } | undefined;
+    const layers = db
+      .prepare(
+        `SELECT l.id, l.name, l.kind, (SELECT count(*) FROM storey_tiles t WHERE t.layer_id = l.id) AS tileCount
+           FROM storey_layers l ORDER BY l.name`,
+      )
+      .all() as ProjectInfo['layers'];
+    return {
+      fileName: this.project.fileName,
+      name: this.project.getMeta('name') ?? this.project.fileName,
+      description: this.project.getMeta('description') ?? '',
+      synthetic: this.project.getMeta('synthetic') === 'true',
+      schemaVersion: this.project.schemaVersion,
+      readOnly: this.project.readOnly,
+      counts: {
+        buildings: count('buildings'),
+        floors: count('floors'),
+        units: count('units'),
+        stairwells: count('stairwells'),
+        addresses: count('addresses'),
+      },
+      layers,
+      extent:
+        extentRow && extentRow.min_x != null && extentRow.min_y != null && extentRow.max_x != null && extentRow.max_y != null
+          ? {
+              westDegrees: extentRow.min_x,
+              southDegrees: extentRow.min_y,
+              eastDegrees: extentRow.max_x,
+              northDegrees: extentRow.max_y,
+            }
+          : null,
+    };
+  }
+
+  async listBuildingShapes() {
+    const rows = this.project.db
+      .prepare(`SELECT registry_id, footprint, height_m, floor_count, use_category FROM buildings WHERE footprint IS NOT NULL`)
+      .all() as Array<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number | null; use_category: string }>;
+    return {
+      buildings: rows.map((row) => ({
+        id: row.registry_id,
+        polygons: decodePolygons(row.footprint).map((polygon) => polygon.map((ring) => ring.flat())),
+        heightMeters: row.height_m,
+        floorCount: row.floor_count,
+        useCategory: row.use_category,
+      })),
+    };
+  }
+
+  async getBuilding({ id }: { id: string }): Promise<BuildingDetail> {
+    const db = this.project.db;
+    const row = db.prepare(`SELECT * FROM buildings WHERE registry_id = ?`).get(id) as BuildingRow | undefined;
+    if (!row) throw new StoreyError('NOT_FOUND', `No building with registry id ${id} in this project.`);
+    const floors = db
+      .prepare(
+        `SELECT f.registry_id AS id, f.level_index AS levelIndex, f.label, f.base_height_m AS baseHeightMeters,
+                f.height_m AS heightMeters, f.area_m2 AS areaSquareMeters,
+                (SELECT count(*) FROM units u WHERE u.floor_id = f.registry_id) AS unitCount
+           FROM floors f WHERE f.building_id = ? ORDER BY f.level_index`,
+      )
+      .all(id) as FloorSummary[];
+    const stairwellCount = (db.prepare(`SELECT count(*) AS n FROM stairwells WHERE building_id = ?`).get(id) as { n: number }).n;
+    const unitCount = (db.prepare(`SELECT count(*) AS n FROM units WHERE building_id = ?`).get(id) as { n: number }).n;
+    return {
+      id: row.registry_id,
+      name: row.name,
+      address: row.address,
+      useCategory: row.use_category,
+      heightMeters: row.height_m,
+      heightSource: row.height_source,
+      attributes: attributeList(row),
+      floors,
+      stairwellCount,
+      unitCount,
+    };
+  }
+
+  async listFloorUnits({ floorId }: { floorId: string }): Promise<{ units: UnitSummary[] }> {
+    const db = this.project.db;
+    if (!db.prepare(`SELECT 1 FROM floors WHERE registry_id = ?`).get(floorId)) {
+      throw new StoreyError('NOT_FOUND', `No floor with registry id ${floorId} in this project.`);
+    }
+    const units = db
+      .prepare(
+        `SELECT u.registry_id AS id, u.floor_id AS floorId, a.full_text AS address, u.use_label AS useLabel,
+                u.area_m2 AS areaSquareMeters, u.rooms
+           FROM units u LEFT JOIN addresses a ON a.registry_id = u.address_id
+          WHERE u.floor_id = ? ORDER BY a.full_text, u.registry_id`,
+      )
+      .all(floorId) as UnitSummary[];
+    return { units };
+  }
+}

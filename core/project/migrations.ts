@@ -1,0 +1,197 @@
+/**
+ * Numbered schema migrations. Each runs in one transaction with the version bump, so a file is always at exactly
+ * one version. Never edit a migration that has shipped: add the next one.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database) => void;
+}
+
+/** SQL for a GeoPackage R*Tree spatial index on table.column, with the triggers the GeoPackage spec defines. */
+function rtreeIndexSql(table: string, column: string, idColumn = 'fid'): string {
+  const rtree = `rtree_${table}_${column}`;
+  const bounds = (row: string) =>
+    `${row}.${idColumn}, ST_MinX(${row}.${column}), ST_MaxX(${row}.${column}), ST_MinY(${row}.${column}), ST_MaxY(${row}.${column})`;
+  return `
+    CREATE VIRTUAL TABLE ${rtree} USING rtree(id, minx, maxx, miny, maxy);
+    CREATE TRIGGER ${rtree}_insert AFTER INSERT ON ${table}
+      WHEN (NEW.${column} NOT NULL AND NOT ST_IsEmpty(NEW.${column}))
+      BEGIN INSERT OR REPLACE INTO ${rtree} VALUES (${bounds('NEW')}); END;
+    CREATE TRIGGER ${rtree}_update1 AFTER UPDATE OF ${column} ON ${table}
+      WHEN OLD.${idColumn} = NEW.${idColumn} AND (NEW.${column} NOTNULL AND NOT ST_IsEmpty(NEW.${column}))
+      BEGIN INSERT OR REPLACE INTO ${rtree} VALUES (${bounds('NEW')}); END;
+    CREATE TRIGGER ${rtree}_update2 AFTER UPDATE OF ${column} ON ${table}
+      WHEN OLD.${idColumn} = NEW.${idColumn} AND (NEW.${column} ISNULL OR ST_IsEmpty(NEW.${column}))
+      BEGIN DELETE FROM ${rtree} WHERE id = OLD.${idColumn}; END;
+    CREATE TRIGGER ${rtree}_update3 AFTER UPDATE ON ${table}
+      WHEN OLD.${idColumn} != NEW.${idColumn} AND (NEW.${column} NOTNULL AND NOT ST_IsEmpty(NEW.${column}))
+      BEGIN DELETE FROM ${rtree} WHERE id = OLD.${idColumn}; INSERT OR REPLACE INTO ${rtree} VALUES (${bounds('NEW')}); END;
+    CREATE TRIGGER ${rtree}_update4 AFTER UPDATE ON ${table}
+      WHEN OLD.${idColumn} != NEW.${idColumn} AND (NEW.${column} ISNULL OR ST_IsEmpty(NEW.${column}))
+      BEGIN DELETE FROM ${rtree} WHERE id IN (OLD.${idColumn}, NEW.${idColumn}); END;
+    CREATE TRIGGER ${rtree}_delete AFTER DELETE ON ${table}
+      WHEN OLD.${column} NOT NULL
+      BEGIN DELETE FROM ${rtree} WHERE id = OLD.${idColumn}; END;
+    INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+      VALUES ('${table}', '${column}', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+  `;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'GeoPackage core, registry records, tiles',
+    up(db) {
+      db.exec(`
+        CREATE TABLE gpkg_spatial_ref_sys (
+          srs_name TEXT NOT NULL,
+          srs_id INTEGER NOT NULL PRIMARY KEY,
+          organization TEXT NOT NULL,
+          organization_coordsys_id INTEGER NOT NULL,
+          definition TEXT NOT NULL,
+          description TEXT
+        );
+        INSERT INTO gpkg_spatial_ref_sys VALUES
+          ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+          ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+          ('WGS 84 geodetic', 4326, 'EPSG', 4326,
+           'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
+           'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+        CREATE TABLE gpkg_contents (
+          table_name TEXT NOT NULL PRIMARY KEY,
+          data_type TEXT NOT NULL,
+          identifier TEXT UNIQUE,
+          description TEXT DEFAULT '',
+          last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+          min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+          srs_id INTEGER,
+          CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+        );
+        CREATE TABLE gpkg_geometry_columns (
+          table_name TEXT NOT NULL,
+          column_name TEXT NOT NULL,
+          geometry_type_name TEXT NOT NULL,
+          srs_id INTEGER NOT NULL,
+          z TINYINT NOT NULL,
+          m TINYINT NOT NULL,
+          CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+          CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+          CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id)
+        );
+        CREATE TABLE gpkg_extensions (
+          table_name TEXT,
+          column_name TEXT,
+          extension_name TEXT NOT NULL,
+          definition TEXT NOT NULL,
+          scope TEXT NOT NULL,
+          CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name)
+        );
+
+        CREATE TABLE buildings (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT,
+          footprint MULTIPOLYGON,
+          registry_id TEXT NOT NULL UNIQUE,
+          name TEXT,
+          address TEXT,
+          use_code TEXT,
+          use_label TEXT,
+          use_category TEXT NOT NULL DEFAULT 'unknown',
+          year_built INTEGER,
+          floor_count INTEGER,
+          dwelling_count INTEGER,
+          floor_area_m2 REAL,
+          ground_height_m REAL,
+          height_m REAL NOT NULL,
+          height_source TEXT NOT NULL CHECK (height_source IN ('measured', 'floors', 'default')),
+          attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE floors (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT,
+          registry_id TEXT NOT NULL UNIQUE,
+          building_id TEXT NOT NULL REFERENCES buildings(registry_id) ON DELETE CASCADE,
+          level_index INTEGER NOT NULL,
+          label TEXT NOT NULL,
+          base_height_m REAL,
+          height_m REAL,
+          area_m2 REAL,
+          attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX floors_building ON floors(building_id, level_index);
+        CREATE TABLE stairwells (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT,
+          registry_id TEXT NOT NULL UNIQUE,
+          building_id TEXT NOT NULL REFERENCES buildings(registry_id) ON DELETE CASCADE,
+          label TEXT,
+          has_elevator INTEGER,
+          attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX stairwells_building ON stairwells(building_id);
+        CREATE TABLE addresses (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT,
+          geom POINT,
+          registry_id TEXT NOT NULL UNIQUE,
+          building_id TEXT,
+          street TEXT,
+          house_number TEXT,
+          floor_label TEXT,
+          door TEXT,
+          postcode TEXT,
+          city TEXT,
+          full_text TEXT NOT NULL,
+          attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX addresses_building ON addresses(building_id);
+        CREATE TABLE units (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT,
+          registry_id TEXT NOT NULL UNIQUE,
+          building_id TEXT NOT NULL REFERENCES buildings(registry_id) ON DELETE CASCADE,
+          floor_id TEXT REFERENCES floors(registry_id) ON DELETE SET NULL,
+          stairwell_id TEXT REFERENCES stairwells(registry_id) ON DELETE SET NULL,
+          address_id TEXT,
+          use_code TEXT,
+          use_label TEXT,
+          area_m2 REAL,
+          rooms INTEGER,
+          attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX units_floor ON units(floor_id);
+        CREATE INDEX units_building ON units(building_id);
+
+        CREATE TABLE storey_layers (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('imagery', 'terrain', '3dtiles')),
+          settings TEXT NOT NULL DEFAULT '{}'
+        );
+        -- Tile bytes live once per SHA-256: integrity_check cannot see damaged blob bytes, the hash can.
+        CREATE TABLE storey_blobs (
+          sha256 TEXT PRIMARY KEY,
+          bytes BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE storey_tiles (
+          layer_id TEXT NOT NULL REFERENCES storey_layers(id) ON DELETE CASCADE,
+          tile_path TEXT NOT NULL,
+          sha256 TEXT NOT NULL REFERENCES storey_blobs(sha256),
+          PRIMARY KEY (layer_id, tile_path)
+        ) WITHOUT ROWID;
+
+        INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+          VALUES ('buildings', 'features', 'Buildings', 'Building footprints with registry attributes', 4326),
+                 ('addresses', 'features', 'Addresses', 'Address points', 4326),
+                 ('floors', 'attributes', 'Floors', 'Storeys of buildings', NULL),
+                 ('units', 'attributes', 'Units', 'Units (dwellings, businesses) on floors', NULL),
+                 ('stairwells', 'attributes', 'Stairwells', 'Stairwells of buildings', NULL);
+        INSERT INTO gpkg_geometry_columns VALUES
+          ('buildings', 'footprint', 'MULTIPOLYGON', 4326, 0, 0),
+          ('addresses', 'geom', 'POINT', 4326, 0, 0);
+      `);
+      db.exec(rtreeIndexSql('buildings', 'footprint'));
+      db.exec(rtreeIndexSql('addresses', 'geom'));
+    },
+  },
+];
+
+export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

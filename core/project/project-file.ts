@@ -1,0 +1,231 @@
+/**
+ * The project file: one SQLite database that is also a valid GeoPackage. Opening checks what the file is before
+ * trusting it, upgrades older schemas with numbered migrations and refuses newer ones, all without changing a file
+ * it refuses.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { StoreyError } from '../../common/errors.js';
+import { blobEnvelope } from './gpkg-geometry.js';
+import { latestSchemaVersion, migrations } from './migrations.js';
+
+export type SqliteDatabase = Database.Database;
+
+/** GeoPackage's application_id ('GPKG') and the GeoPackage version Storey writes (1.3, which GDAL 3.6 and later accept under any file extension). */
+const GPKG_APPLICATION_ID = 0x47504b47;
+const GPKG_USER_VERSION = 10300;
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+export interface NewProjectOptions {
+  name: string;
+  description?: string;
+  synthetic?: boolean;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+}
+
+function databaseOptions(readOnly: boolean): Database.Options {
+  const options: Database.Options = { readonly: readOnly, fileMustExist: true };
+  // The desktop host runs inside Electron, whose ABI differs from Node's: it points this at its own build.
+  const binding = process.env['STOREY_SQLITE_BINDING'];
+  if (binding) options.nativeBinding = binding;
+  return options;
+}
+
+/** The ST_* functions the GeoPackage R-tree triggers call. */
+function registerSpatialFunctions(db: SqliteDatabase): void {
+  const envelope = (blob: unknown) => (blob instanceof Uint8Array ? blobEnvelope(blob) : null);
+  const options = { deterministic: true, varargs: false } as const;
+  db.function('ST_IsEmpty', options, (blob: unknown) => (envelope(blob) ? 0 : 1));
+  db.function('ST_MinX', options, (blob: unknown) => envelope(blob)?.minX ?? null);
+  db.function('ST_MaxX', options, (blob: unknown) => envelope(blob)?.maxX ?? null);
+  db.function('ST_MinY', options, (blob: unknown) => envelope(blob)?.minY ?? null);
+  db.function('ST_MaxY', options, (blob: unknown) => envelope(blob)?.maxY ?? null);
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+function checkIsSqliteFile(path: string): void {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new StoreyError('NOT_A_PROJECT', `${path} is a folder, not a Storey project file.`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof StoreyError) throw error;
+    if (sqliteCode(error) === 'ENOENT') throw new StoreyError('FILE_NOT_FOUND', `There is no file at ${path}.`);
+    throw new StoreyError('NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (size === 0) throw new StoreyError('NOT_SQLITE', `${basename(path)} is empty (0 bytes); it is not a Storey project.`);
+  const header = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_MAGIC) {
+    throw new StoreyError(
+      'NOT_SQLITE',
+      `${basename(path)} is not a SQLite database, so it cannot be a Storey project file.`,
+    );
+  }
+}
+
+export class ProjectFile {
+  private constructor(
+    readonly path: string,
+    readonly db: SqliteDatabase,
+    readonly readOnly: boolean,
+  ) {}
+
+  /** Creates a new, empty project at path. Refuses to overwrite an existing file. */
+  static create(path: string, options: NewProjectOptions): ProjectFile {
+    let db: SqliteDatabase;
+    try {
+      statSync(path);
+      throw new StoreyError('ALREADY_EXISTS', `${path} already exists; choose another name or remove it first.`);
+    } catch (error) {
+      if (error instanceof StoreyError) throw error;
+    }
+    try {
+      db = new Database(path, { ...databaseOptions(false), fileMustExist: false });
+    } catch (error) {
+      throw new StoreyError('NOT_FOUND', `Cannot create ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    registerSpatialFunctions(db);
+    db.pragma(`application_id = ${GPKG_APPLICATION_ID}`);
+    db.pragma(`user_version = ${GPKG_USER_VERSION}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+    const project = new ProjectFile(path, db, false);
+    project.migrate(0);
+    const now = new Date().toISOString();
+    project.setMeta('format', 'storey');
+    project.setMeta('name', options.name);
+    project.setMeta('description', options.description ?? '');
+    project.setMeta('synthetic', options.synthetic ? 'true' : 'false');
+    project.setMeta('created_at', now);
+    return project;
+  }
+
+  /**
+   * Opens an existing project. Throws StoreyError FILE_NOT_FOUND, NOT_SQLITE, NOT_A_PROJECT, NEWER_VERSION, DAMAGED
+   * or READ_ONLY (an older file opened read-only cannot be upgraded). A refused file is left untouched.
+   */
+  static open(path: string, options: OpenOptions = {}): ProjectFile {
+    checkIsSqliteFile(path);
+    const name = basename(path);
+    // Inspect read-only first, so nothing is written to a file we end up refusing.
+    let version: number;
+    const probe = new Database(path, databaseOptions(true));
+    try {
+      const hasMeta = probe
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'storey_meta'`)
+        .get();
+      if (!hasMeta) {
+        throw new StoreyError('NOT_A_PROJECT', `${name} is a SQLite database but not a Storey project (it has no storey_meta table).`);
+      }
+      const row = probe.prepare(`SELECT value FROM storey_meta WHERE key = 'schema_version'`).get() as
+        | { value: string }
+        | undefined;
+      version = row ? Number(row.value) : NaN;
+      if (!Number.isInteger(version) || version < 1) {
+        throw new StoreyError('NOT_A_PROJECT', `${name} has no valid Storey schema version; it is not a Storey project.`);
+      }
+      if (version > latestSchemaVersion) {
+        throw new StoreyError(
+          'NEWER_VERSION',
+          `${name} was written by a newer Storey (project schema ${version}); this version reads schema ${latestSchemaVersion} and older. Update Storey to open it.`,
+        );
+      }
+    } catch (error) {
+      throw asOpenError(error, name);
+    } finally {
+      probe.close();
+    }
+    const readOnly = options.readOnly ?? false;
+    if (version < latestSchemaVersion && readOnly) {
+      throw new StoreyError(
+        'READ_ONLY',
+        `${name} uses project schema ${version} and must be upgraded to ${latestSchemaVersion}, which needs write access.`,
+      );
+    }
+    let db: SqliteDatabase;
+    try {
+      db = new Database(path, databaseOptions(readOnly));
+      registerSpatialFunctions(db);
+      if (!readOnly) db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+    } catch (error) {
+      throw asOpenError(error, name);
+    }
+    const project = new ProjectFile(path, db, readOnly);
+    if (version < latestSchemaVersion) {
+      try {
+        project.migrate(version);
+      } catch (error) {
+        db.close();
+        throw asOpenError(error, name);
+      }
+    }
+    return project;
+  }
+
+  get fileName(): string {
+    return basename(this.path);
+  }
+
+  get schemaVersion(): number {
+    return Number(this.getMeta('schema_version'));
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare(`SELECT value FROM storey_meta WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO storey_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  /** Runs fn in one transaction: it lands whole or not at all. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(fromVersion: number): void {
+    for (const migration of migrations) {
+      if (migration.version <= fromVersion) continue;
+      this.transaction(() => {
+        migration.up(this.db);
+        this.setMeta('schema_version', String(migration.version));
+      });
+    }
+  }
+}
+
+function asOpenError(error: unknown, name: string): StoreyError {
+  if (error instanceof StoreyError) return error;
+  const code = sqliteCode(error);
+  const detail = (error as Error).message;
+  if (code === 'SQLITE_NOTADB') return new StoreyError('NOT_SQLITE', `${name} is not a SQLite database: ${detail}`);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_CORRUPT_INDEX') {
+    return new StoreyError('DAMAGED', `${name} is damaged (${detail}); open the last good copy instead.`);
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
+    return new StoreyError('READ_ONLY', `${name} cannot be opened for writing (${detail}).`);
+  }
+  return new StoreyError('INTERNAL', `Cannot open ${name}: ${detail}`, { cause: error });
+}

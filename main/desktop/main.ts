@@ -1,0 +1,94 @@
+/**
+ * The Electron main process: one window on the storey:// scheme, the project behind IPC. Everything with logic in
+ * it lives in core/; this file wires Electron to it.
+ */
+import { app, BrowserWindow, dialog, ipcMain, protocol } from 'electron';
+import { join } from 'node:path';
+import { apiChannel } from '../../common/operations.js';
+import { createDispatcher } from '../../core/api/dispatch.js';
+import { ProjectApi } from '../../core/api/project-api.js';
+import { ensureSampleProject } from '../../core/paths.js';
+import { ProjectFile } from '../../core/project/project-file.js';
+import { createStaticHandler } from '../../core/serve/app-handler.js';
+import { StoreyError } from '../../common/errors.js';
+import { APP_ORIGIN, installSessionPolicy, isTrustedSender } from './security.js';
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'storey', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
+]);
+
+const appRoot = app.getAppPath();
+const windows = new Set<BrowserWindow>();
+
+function projectPathFromArgs(argv: string[]): string | undefined {
+  return argv.slice(app.isPackaged ? 1 : 2).find((arg) => arg.endsWith('.storey'));
+}
+
+async function openProject(): Promise<ProjectFile> {
+  const path = projectPathFromArgs(process.argv) ?? ensureSampleProject(join(app.getPath('userData')));
+  return ProjectFile.open(path);
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    backgroundColor: '#10161d',
+    title: 'Storey',
+    webPreferences: {
+      preload: join(appRoot, 'dist', 'preload', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  windows.add(window);
+  window.on('closed', () => windows.delete(window));
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  return window;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  installSessionPolicy();
+  const serve = createStaticHandler(join(appRoot, 'dist', 'renderer'));
+  protocol.handle('storey', async (request) => {
+    const url = new URL(request.url);
+    if (url.host !== 'app') return new Response('Not found', { status: 404 });
+    const response = await serve(url.pathname + url.search, { 'if-none-match': request.headers.get('if-none-match') ?? undefined });
+    return new Response(response.body ? Buffer.from(response.body) : null, { status: response.status, headers: response.headers });
+  });
+
+  let project: ProjectFile;
+  try {
+    project = await openProject();
+  } catch (error) {
+    const message = error instanceof StoreyError ? error.message : String(error);
+    dialog.showErrorBox('Storey cannot open the project', message);
+    app.exit(1);
+    return;
+  }
+  const dispatch = createDispatcher(new ProjectApi(project));
+  ipcMain.handle(apiChannel, async (event, operation: unknown, input: unknown) => {
+    if (!isTrustedSender(event, (contents) => [...windows].some((w) => w.webContents === contents))) {
+      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the call did not come from a Storey window.' } };
+    }
+    if (typeof operation !== 'string') return { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Operation name must be a string.' } };
+    return dispatch(operation, input);
+  });
+
+  createWindow();
+  app.on('activate', () => {
+    if (windows.size === 0) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    project.close();
+    app.quit();
+  });
+}
+
+void start();

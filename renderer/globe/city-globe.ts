@@ -1,0 +1,218 @@
+/**
+ * The 3D city view: the only module that talks to Cesium. Fully offline: base imagery is the Natural Earth II
+ * tile set shipped inside the cesium package and served by the app itself; no ion token, no online services.
+ * Buildings are one batched Primitive (one GeometryInstance per footprint part), not one Entity each.
+ */
+import {
+  BoundingSphere,
+  buildModuleUrl,
+  Cartesian2,
+  Cartesian3,
+  CesiumWidget,
+  Color,
+  ColorGeometryInstanceAttribute,
+  DirectionalLight,
+  GeometryInstance,
+  HeadingPitchRange,
+  ImageryLayer,
+  JulianDate,
+  Math as CesiumMath,
+  PerInstanceColorAppearance,
+  PolygonGeometry,
+  PolygonHierarchy,
+  Primitive,
+  SceneTransforms,
+  ScreenSpaceEventHandler,
+  ScreenSpaceEventType,
+  TileMapServiceImageryProvider,
+} from 'cesium';
+import type { BuildingShape, Extent } from '../../common/contract.js';
+import { colorOfCategory, selectionColor } from '../palette.js';
+
+/** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
+const PART_SEPARATOR = '\u0000part';
+
+export interface GlobeState {
+  buildingsReady: boolean;
+  tilesLoaded: boolean;
+  frames: number;
+}
+
+export class CityGlobe {
+  private readonly widget: CesiumWidget;
+  private buildings: Primitive | undefined;
+  private readonly parts = new Map<string, string[]>();
+  private readonly shapes = new Map<string, BuildingShape>();
+  private selectedId: string | null = null;
+  private pickListener: ((id: string | null) => void) | undefined;
+  readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0 };
+
+  private constructor(widget: CesiumWidget) {
+    this.widget = widget;
+    const scene = widget.scene;
+    scene.postRender.addEventListener(() => {
+      this.state.frames++;
+      this.state.tilesLoaded = scene.globe.tilesLoaded;
+      if (this.buildings?.ready && !this.state.buildingsReady) this.state.buildingsReady = true;
+    });
+    const handler = new ScreenSpaceEventHandler(scene.canvas);
+    handler.setInputAction((event: ScreenSpaceEventHandler.PositionedEvent) => {
+      this.pickListener?.(this.pickBuilding(event.position));
+    }, ScreenSpaceEventType.LEFT_CLICK);
+  }
+
+  static async create(container: HTMLElement, cesiumBaseUrl: string): Promise<CityGlobe> {
+    // Cesium reads its base URL lazily, on first use: set before anything asks for an asset or worker.
+    (globalThis as { CESIUM_BASE_URL?: string }).CESIUM_BASE_URL = cesiumBaseUrl;
+    const imagery = await TileMapServiceImageryProvider.fromUrl(buildModuleUrl('Assets/Textures/NaturalEarthII'));
+    const widget = new CesiumWidget(container, {
+      baseLayer: new ImageryLayer(imagery),
+      // Render only when something changed: an idle workstation uses no CPU.
+      requestRenderMode: true,
+      maximumRenderTimeChange: Infinity,
+      shouldAnimate: false,
+      useBrowserRecommendedResolution: true,
+    });
+    const scene = widget.scene;
+    // A fixed light and time: buildings read the same at any hour, and screenshots are reproducible.
+    widget.clock.currentTime = JulianDate.fromIso8601('2026-06-21T10:00:00Z');
+    scene.light = new DirectionalLight({ direction: Cartesian3.normalize(new Cartesian3(0.4, 0.6, -0.7), new Cartesian3()) });
+    scene.globe.enableLighting = false;
+    scene.globe.depthTestAgainstTerrain = true;
+    scene.globe.baseColor = Color.fromCssColorString('#2b3a4a');
+    return new CityGlobe(widget);
+  }
+
+  onPick(listener: (id: string | null) => void): void {
+    this.pickListener = listener;
+  }
+
+  /** Replaces the drawn buildings with these shapes, batched into one primitive. */
+  showBuildings(shapes: BuildingShape[]): void {
+    const scene = this.widget.scene;
+    if (this.buildings) scene.primitives.remove(this.buildings);
+    this.parts.clear();
+    this.shapes.clear();
+    this.state.buildingsReady = false;
+    const instances: GeometryInstance[] = [];
+    for (const shape of shapes) {
+      this.shapes.set(shape.id, shape);
+      const color = ColorGeometryInstanceAttribute.fromColor(Color.fromCssColorString(colorOfCategory(shape.useCategory)));
+      const ids: string[] = [];
+      shape.polygons.forEach((rings, index) => {
+        const [outer, ...holes] = rings.map(openRing);
+        if (!outer || outer.length < 6) return;
+        const id = index === 0 ? shape.id : `${shape.id}${PART_SEPARATOR}${index}`;
+        ids.push(id);
+        instances.push(
+          new GeometryInstance({
+            id,
+            geometry: new PolygonGeometry({
+              polygonHierarchy: new PolygonHierarchy(
+                Cartesian3.fromDegreesArray(outer),
+                holes.filter((h) => h.length >= 6).map((h) => new PolygonHierarchy(Cartesian3.fromDegreesArray(h))),
+              ),
+              height: 0,
+              extrudedHeight: Math.max(shape.heightMeters, 0.5),
+              vertexFormat: PerInstanceColorAppearance.VERTEX_FORMAT,
+            }),
+            attributes: { color },
+          }),
+        );
+      });
+      this.parts.set(shape.id, ids);
+    }
+    this.buildings = scene.primitives.add(
+      new Primitive({
+        geometryInstances: instances,
+        appearance: new PerInstanceColorAppearance({ translucent: false, closed: true }),
+        asynchronous: true,
+      }),
+    ) as Primitive;
+    this.selectedId = null;
+    scene.requestRender();
+  }
+
+  /** Frames the extent from the south-west at an oblique angle, the way one first looks at a district. */
+  viewExtent(extent: Extent): void {
+    const centre = Cartesian3.fromDegrees(
+      (extent.westDegrees + extent.eastDegrees) / 2,
+      (extent.southDegrees + extent.northDegrees) / 2,
+      0,
+    );
+    const corner = Cartesian3.fromDegrees(extent.westDegrees, extent.southDegrees, 0);
+    const radius = Math.max(Cartesian3.distance(centre, corner), 50);
+    this.widget.camera.flyToBoundingSphere(new BoundingSphere(centre, radius), {
+      offset: new HeadingPitchRange(CesiumMath.toRadians(20), CesiumMath.toRadians(-38), radius * 1.9),
+      duration: 0,
+    });
+    this.widget.scene.requestRender();
+  }
+
+  /** Highlights one building (or none) by recolouring its instances in place. */
+  select(id: string | null): void {
+    if (!this.buildings?.ready) return;
+    if (this.selectedId) this.paint(this.selectedId, colorOfCategory(this.shapes.get(this.selectedId)?.useCategory ?? 'unknown'));
+    this.selectedId = id && this.shapes.has(id) ? id : null;
+    if (this.selectedId) this.paint(this.selectedId, selectionColor);
+    this.widget.scene.requestRender();
+  }
+
+  /** Flies to a building, keeping the oblique angle. */
+  flyToBuilding(id: string): void {
+    const shape = this.shapes.get(id);
+    if (!shape) return;
+    const centre = this.centreOf(shape, shape.heightMeters / 2);
+    this.widget.camera.flyToBoundingSphere(new BoundingSphere(centre, Math.max(shape.heightMeters, 20)), {
+      offset: new HeadingPitchRange(this.widget.camera.heading, CesiumMath.toRadians(-30), Math.max(shape.heightMeters, 20) * 5),
+      duration: 0.8,
+    });
+  }
+
+  /** Window (CSS pixel) position of a building's roof centre, or null when off screen; for tests and tools. */
+  screenPositionOf(id: string): { x: number; y: number } | null {
+    const shape = this.shapes.get(id);
+    if (!shape) return null;
+    const position = SceneTransforms.worldToWindowCoordinates(this.widget.scene, this.centreOf(shape, shape.heightMeters));
+    if (!position) return null;
+    const rect = this.widget.canvas.getBoundingClientRect();
+    return { x: rect.left + position.x, y: rect.top + position.y };
+  }
+
+  requestRender(): void {
+    this.widget.scene.requestRender();
+  }
+
+  private pickBuilding(position: Cartesian2): string | null {
+    const picked = this.widget.scene.pick(position) as { id?: unknown } | undefined;
+    if (!picked || typeof picked.id !== 'string') return null;
+    return picked.id.split(PART_SEPARATOR)[0]!;
+  }
+
+  private paint(id: string, css: string): void {
+    const value = ColorGeometryInstanceAttribute.toValue(Color.fromCssColorString(css));
+    for (const instanceId of this.parts.get(id) ?? []) {
+      const attributes = this.buildings!.getGeometryInstanceAttributes(instanceId) as { color: Uint8Array } | undefined;
+      if (attributes) attributes.color = value;
+    }
+  }
+
+  private centreOf(shape: BuildingShape, heightMeters: number): Cartesian3 {
+    const ring = openRing(shape.polygons[0]![0]!);
+    let lon = 0;
+    let lat = 0;
+    const n = ring.length / 2;
+    for (let i = 0; i < ring.length; i += 2) {
+      lon += ring[i]!;
+      lat += ring[i + 1]!;
+    }
+    return Cartesian3.fromDegrees(lon / n, lat / n, heightMeters);
+  }
+}
+
+/** Drops the closing vertex of a closed ring; Cesium closes polygons itself. */
+function openRing(ring: number[]): number[] {
+  const n = ring.length;
+  if (n >= 4 && ring[0] === ring[n - 2] && ring[1] === ring[n - 1]) return ring.slice(0, n - 2);
+  return ring;
+}

@@ -1,0 +1,149 @@
+/** The workstation UI: wires the API, the globe and the panels together. */
+import type { BuildingDetail, FloorSummary, ProjectInfo } from '../common/contract.js';
+import { StoreyError } from '../common/errors.js';
+import { connectApi } from './api.js';
+import { renderBuilding, renderUnits } from './building-panel.js';
+import { formatNumber, h } from './dom.js';
+import { CityGlobe } from './globe/city-globe.js';
+import { colorOfCategory, useCategoryLabels } from './palette.js';
+
+const api = connectApi();
+
+const elements = {
+  title: document.getElementById('project-title')!,
+  badge: document.getElementById('project-badge')!,
+  panel: document.getElementById('panel')!,
+  status: document.getElementById('status')!,
+  legend: document.getElementById('legend')!,
+  globe: document.getElementById('globe')!,
+  error: document.getElementById('error')!,
+};
+
+let globe: CityGlobe | undefined;
+let selected: { detail: BuildingDetail; floorId: string | null } | null = null;
+let info: ProjectInfo | undefined;
+
+function showError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof StoreyError ? ` (${error.code})` : '';
+  elements.error.replaceChildren(h('strong', {}, 'Something went wrong'), h('span', {}, `${message}${code}`),
+    h('button', { class: 'icon-button', 'aria-label': 'Dismiss', onclick: () => elements.error.hidden = true }, '×'));
+  elements.error.hidden = false;
+  console.error(error);
+}
+
+function renderOverview(): void {
+  if (!info) return;
+  const c = info.counts;
+  elements.panel.replaceChildren(
+    h('section', { class: 'overview' },
+      h('h2', {}, info.name),
+      info.description ? h('p', { class: 'muted' }, info.description) : null,
+      h('dl', { class: 'counts' },
+        ...([['Buildings', c.buildings], ['Floors', c.floors], ['Units', c.units], ['Stairwells', c.stairwells], ['Addresses', c.addresses]] as const)
+          .flatMap(([label, n]) => [h('dt', {}, label), h('dd', {}, formatNumber(n))]),
+      ),
+      h('p', { class: 'hint' }, 'Click a building to see its registry record and storeys. Esc clears the selection.'),
+    ),
+  );
+}
+
+function renderSelection(): void {
+  if (!selected) {
+    renderOverview();
+    return;
+  }
+  const { detail, floorId } = selected;
+  elements.panel.replaceChildren(
+    renderBuilding(detail, floorId, {
+      onFloor: (floor) => void selectFloor(floor),
+      onClose: () => void selectBuilding(null),
+    }),
+  );
+}
+
+async function selectBuilding(id: string | null): Promise<void> {
+  globe?.select(id);
+  document.body.dataset['selectedBuilding'] = id ?? '';
+  if (!id) {
+    selected = null;
+    renderSelection();
+    return;
+  }
+  try {
+    const detail = await api.getBuilding({ id });
+    selected = { detail, floorId: null };
+    renderSelection();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function selectFloor(floor: FloorSummary): Promise<void> {
+  if (!selected) return;
+  selected.floorId = floor.id;
+  renderSelection();
+  try {
+    const { units } = await api.listFloorUnits({ floorId: floor.id });
+    document.getElementById('units')?.replaceChildren(renderUnits(floor, units));
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function stepFloor(direction: 1 | -1): void {
+  if (!selected || selected.detail.floors.length === 0) return;
+  const floors = selected.detail.floors;
+  const index = floors.findIndex((f) => f.id === selected!.floorId);
+  const next = index === -1 ? (direction > 0 ? 0 : floors.length - 1) : Math.min(floors.length - 1, Math.max(0, index + direction));
+  void selectFloor(floors[next]!);
+}
+
+function renderLegend(categories: string[]): void {
+  elements.legend.replaceChildren(
+    h('h4', {}, 'Building use'),
+    ...categories.map((category) =>
+      h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background: ${colorOfCategory(category)}` }), useCategoryLabels[category] ?? category),
+    ),
+  );
+}
+
+document.addEventListener('keydown', (event) => {
+  const target = event.target as HTMLElement | null;
+  if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+  if (event.key === 'Escape') void selectBuilding(null);
+  else if (event.key === 'PageUp' || (event.key === 'ArrowUp' && event.altKey)) stepFloor(1);
+  else if (event.key === 'PageDown' || (event.key === 'ArrowDown' && event.altKey)) stepFloor(-1);
+  else return;
+  event.preventDefault();
+});
+
+async function start(): Promise<void> {
+  document.body.dataset['state'] = 'loading';
+  info = await api.getProjectInfo({});
+  document.title = `${info.name} — Storey`;
+  elements.title.textContent = info.name;
+  elements.badge.hidden = !info.synthetic;
+  elements.status.textContent = `${info.fileName} · ${formatNumber(info.counts.buildings)} buildings · ${formatNumber(info.counts.units)} units · schema ${info.schemaVersion}${info.readOnly ? ' · read-only' : ''}`;
+  renderOverview();
+
+  globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
+  globe.onPick((id) => void selectBuilding(id));
+  const { buildings } = await api.listBuildingShapes({});
+  globe.showBuildings(buildings);
+  renderLegend([...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b)));
+  if (info.extent) globe.viewExtent(info.extent);
+  document.body.dataset['state'] = 'ready';
+  // Hooks for end-to-end tests and scripted screenshots: read-only views of state, no back doors into the API.
+  (window as unknown as { storeyView: unknown }).storeyView = {
+    globeState: () => ({ ...globe!.state }),
+    screenPositionOf: (id: string) => globe!.screenPositionOf(id),
+    buildingIds: () => buildings.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
+    requestRender: () => globe!.requestRender(),
+  };
+}
+
+start().catch((error: unknown) => {
+  document.body.dataset['state'] = 'error';
+  showError(error);
+});

@@ -1,0 +1,62 @@
+/** The `storey` command as a user runs it: the installed bin script over the built CLI bundle. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ProjectInfo } from '../common/domain.js';
+import { findPackageRoot } from '../core/paths.js';
+import { tempDir } from './support/temp.js';
+
+const root = findPackageRoot(import.meta.dirname);
+const dir = tempDir();
+
+function storey(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'storey.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, STOREY_HOME: dir } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('--help lists the commands', () => {
+  const { code, stdout } = storey('--help');
+  assert.equal(code, 0);
+  for (const command of ['storey sample', 'storey info', 'storey serve']) assert.match(stdout, new RegExp(command));
+});
+
+test('sample writes a project that info describes, as text and as JSON', () => {
+  const out = join(dir, 'district.storey');
+  const made = storey('sample', out);
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /Wrote .*district\.storey: \d+ buildings/);
+
+  const json = storey('info', out, '--json');
+  assert.equal(json.code, 0, json.stderr);
+  const info = ProjectInfo.parse(JSON.parse(json.stdout));
+  assert.ok(info.counts.buildings >= 300);
+  assert.equal(info.schemaVersion, 1);
+
+  const text = storey('info', out);
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, new RegExp(`buildings\\s+${info.counts.buildings}\\b`));
+  assert.match(text.stdout, new RegExp(`units\\s+${info.counts.units}\\b`));
+  assert.match(text.stdout, /synthetic sample data/);
+
+  const again = storey('sample', out);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists/);
+});
+
+test('info on something that is not a project says what and where, with exit code 1', () => {
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'not a database');
+  const { code, stderr } = storey('info', notes);
+  assert.equal(code, 1);
+  assert.match(stderr, /notes\.txt is not a SQLite database.*\[NOT_SQLITE\]/);
+});
+
+test('usage mistakes exit with code 2 and point to --help', () => {
+  for (const args of [['info'], ['frobnicate'], ['serve', '--port', 'abc']]) {
+    const { code, stderr } = storey(...args);
+    assert.equal(code, 2, args.join(' '));
+    assert.match(stderr, /storey --help/);
+  }
+});

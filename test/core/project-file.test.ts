@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { StoreyError } from '../../common/errors.js';
+import { latestSchemaVersion } from '../../core/project/migrations.js';
+import { ProjectFile } from '../../core/project/project-file.js';
+import { createSampleProject } from '../../core/sample/sample-city.js';
+import { tempDir } from '../support/temp.js';
+
+const dir = tempDir();
+const samplePath = join(dir, 'sample.storey');
+createSampleProject(samplePath).close();
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function assertRefused(path: string, code: StoreyError['code'], messagePart: RegExp): void {
+  const before = sha256(path);
+  assert.throws(
+    () => ProjectFile.open(path),
+    (error: unknown) => {
+      assert.ok(error instanceof StoreyError, `expected StoreyError, got ${String(error)}`);
+      assert.equal(error.code, code, error.message);
+      assert.match(error.message, messagePart);
+      return true;
+    },
+  );
+  assert.equal(sha256(path), before, 'a refused file must be left byte-for-byte as it was');
+}
+
+test('a new project is a GeoPackage at the latest schema version', () => {
+  const path = join(dir, 'new.storey');
+  const project = ProjectFile.create(path, { name: 'Test project' });
+  assert.equal(project.schemaVersion, latestSchemaVersion);
+  assert.equal(project.db.pragma('application_id', { simple: true }), 0x47504b47);
+  assert.equal(project.db.pragma('user_version', { simple: true }), 10300);
+  const tables = (project.db.prepare(`SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name`).all() as Array<{ table_name: string; data_type: string }>)
+    .map((r) => `${r.table_name}:${r.data_type}`);
+  assert.deepEqual(tables, ['addresses:features', 'buildings:features', 'floors:attributes', 'stairwells:attributes', 'units:attributes']);
+  project.close();
+  const reopened = ProjectFile.open(path);
+  assert.equal(reopened.getMeta('name'), 'Test project');
+  assert.equal(reopened.getMeta('format'), 'storey');
+  reopened.close();
+});
+
+test('create refuses to overwrite an existing file', () => {
+  assert.throws(() => ProjectFile.create(samplePath, { name: 'x' }), (e: unknown) => e instanceof StoreyError && e.code === 'ALREADY_EXISTS');
+});
+
+test('a missing file is reported by path', () => {
+  const missing = join(dir, 'nope.storey');
+  assert.throws(() => ProjectFile.open(missing), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND' && e.message.includes(missing));
+});
+
+test('an empty file and a text file are not SQLite', () => {
+  const empty = join(dir, 'empty.storey');
+  writeFileSync(empty, '');
+  assertRefused(empty, 'NOT_SQLITE', /empty.storey is empty/);
+  const text = join(dir, 'notes.storey');
+  writeFileSync(text, 'Ridehusgade 49, 2. th, 5000 Odense C\n'.repeat(50));
+  assertRefused(text, 'NOT_SQLITE', /notes.storey is not a SQLite database/);
+});
+
+test('a SQLite database that is not a Storey project is refused', () => {
+  const other = join(dir, 'other.storey');
+  const db = new Database(other);
+  db.exec(`CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO things (name) VALUES ('a')`);
+  db.close();
+  assertRefused(other, 'NOT_A_PROJECT', /other.storey is a SQLite database but not a Storey project/);
+});
+
+test('a project from a newer Storey is refused with both versions named, and not touched', () => {
+  const newer = join(dir, 'newer.storey');
+  copyFileSync(samplePath, newer);
+  const db = new Database(newer);
+  db.prepare(`UPDATE storey_meta SET value = ? WHERE key = 'schema_version'`).run(String(latestSchemaVersion + 7));
+  db.close();
+  assertRefused(newer, 'NEWER_VERSION', new RegExp(`schema ${latestSchemaVersion + 7}.*reads schema ${latestSchemaVersion}`));
+});
+
+test('a truncated project is reported as damaged, not opened', () => {
+  for (const fraction of [0.1, 0.5, 0.9]) {
+    const truncated = join(dir, `truncated-${fraction}.storey`);
+    copyFileSync(samplePath, truncated);
+    truncateSync(truncated, Math.floor(statSync(truncated).size * fraction));
+    assertRefused(truncated, 'DAMAGED', /truncated-[0-9.]+\.storey is damaged/);
+  }
+});
+
+test('read-only open does not write and refuses writes', () => {
+  const before = sha256(samplePath);
+  const project = ProjectFile.open(samplePath, { readOnly: true });
+  assert.equal(project.readOnly, true);
+  assert.throws(() => project.setMeta('name', 'changed'), /readonly/i);
+  project.close();
+  assert.equal(sha256(samplePath), before);
+});
+
+test('a failing transaction leaves nothing behind', () => {
+  const path = join(dir, 'tx.storey');
+  const project = ProjectFile.create(path, { name: 'tx' });
+  assert.throws(() =>
+    project.transaction(() => {
+      project.setMeta('name', 'half-written');
+      throw new Error('import failed half way');
+    }),
+  );
+  assert.equal(project.getMeta('name'), 'tx');
+  project.close();
+});

@@ -1,0 +1,210 @@
+/**
+ * Contract tests: every StoreyApi operation through the web host's HTTP transport, with good and bad arguments, and
+ * the host's guards (token, Host header, paths).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createApiClient } from '../../common/client.js';
+import { operations, operationNames, type ApiResult, type OperationName, type StoreyApi } from '../../common/contract.js';
+import { StoreyError } from '../../common/errors.js';
+import { createSampleProject } from '../../core/sample/sample-city.js';
+import { startWebHost, type WebHost } from '../../main/web/web-host.js';
+import { tempDir } from '../support/temp.js';
+
+const dir = tempDir();
+const projectPath = join(dir, 'sample.storey');
+const staticRoot = join(dir, 'static');
+let host: WebHost;
+let api: StoreyApi;
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw HTTP request, so tests control every header (fetch would not let us forge Host). */
+function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: host.port, path, method: options.method ?? 'GET', headers: { Host: `127.0.0.1:${host.port}`, ...options.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const auth = () => ({ Authorization: `Bearer ${host.token}` });
+
+async function call(operation: string, input: unknown): Promise<{ status: number; result: ApiResult }> {
+  const response = await raw(`/api/${operation}`, {
+    method: 'POST',
+    headers: { ...auth(), 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  return { status: response.status, result: JSON.parse(response.body) as ApiResult };
+}
+
+before(async () => {
+  createSampleProject(projectPath).close();
+  mkdirSync(join(staticRoot, 'cesium'), { recursive: true });
+  writeFileSync(join(staticRoot, 'index.html'), '<!doctype html><title>Storey</title>');
+  writeFileSync(join(dir, 'secret.txt'), 'outside the static root');
+  host = await startWebHost({ projectPath, staticRoot, readOnly: true });
+  api = createApiClient(async (operation, input) => (await call(operation, input)).result);
+});
+after(() => host.close());
+
+describe('every operation through the web host', () => {
+  // One entry per operation: the type makes a new operation without a contract test a compile error.
+  const cases: Record<OperationName, { good: () => Promise<unknown>; bad: unknown }> = {
+    getProjectInfo: {
+      good: async () => {
+        const info = await api.getProjectInfo({});
+        assert.equal(info.fileName, 'sample.storey');
+        assert.equal(info.synthetic, true);
+        assert.ok(info.counts.buildings >= 300);
+        assert.equal(info.readOnly, true);
+      },
+      bad: { verbose: true },
+    },
+    listBuildingShapes: {
+      good: async () => {
+        const { buildings } = await api.listBuildingShapes({});
+        const info = await api.getProjectInfo({});
+        assert.equal(buildings.length, info.counts.buildings);
+        const ring = buildings[0]!.polygons[0]![0]!;
+        assert.ok(ring.length >= 8 && ring.length % 2 === 0);
+        assert.deepEqual(ring.slice(0, 2), ring.slice(-2), 'rings are closed');
+        assert.ok(buildings.every((b) => b.heightMeters > 0));
+      },
+      bad: [],
+    },
+    getBuilding: {
+      good: async () => {
+        const { buildings } = await api.listBuildingShapes({});
+        const tallest = [...buildings].sort((a, b) => b.heightMeters - a.heightMeters)[0]!;
+        const detail = await api.getBuilding({ id: tallest.id });
+        assert.equal(detail.id, tallest.id);
+        assert.equal(detail.heightMeters, tallest.heightMeters);
+        assert.equal(detail.floors.filter((f) => f.levelIndex >= 0).length, tallest.floorCount);
+        const levels = detail.floors.map((f) => f.levelIndex);
+        assert.deepEqual(levels, [...levels].sort((a, b) => a - b), 'storeys come basement first');
+        assert.equal(detail.attributes.find((a) => a.key === 'registryId')?.value, tallest.id);
+        await assert.rejects(api.getBuilding({ id: 'no-such-building' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { id: 42 },
+    },
+    listFloorUnits: {
+      good: async () => {
+        const { buildings } = await api.listBuildingShapes({});
+        const detail = await api.getBuilding({ id: buildings.find((b) => (b.floorCount ?? 0) >= 4)!.id });
+        const floor = detail.floors.find((f) => f.unitCount > 0)!;
+        const { units } = await api.listFloorUnits({ floorId: floor.id });
+        assert.equal(units.length, floor.unitCount);
+        assert.ok(units.every((u) => u.floorId === floor.id && u.address));
+        await assert.rejects(api.listFloorUnits({ floorId: 'missing' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { floorId: '' },
+    },
+  };
+
+  for (const name of operationNames) {
+    test(`${name}: answers, and its output matches the contract`, async () => {
+      await cases[name].good();
+      const input = name === 'getBuilding' || name === 'listFloorUnits' ? undefined : {};
+      if (input) {
+        const { status, result } = await call(name, input);
+        assert.equal(status, 200);
+        assert.ok(result.ok);
+        operations[name].output.parse(result.value);
+      }
+    });
+    test(`${name}: bad arguments give a typed BAD_ARGUMENT error`, async () => {
+      const { status, result } = await call(name, cases[name].bad);
+      assert.equal(status, 400);
+      assert.ok(!result.ok);
+      assert.equal(result.error.code, 'BAD_ARGUMENT');
+      assert.match(result.error.message, new RegExp(`Bad arguments for ${name}`));
+    });
+  }
+
+  test('an unknown operation is refused by name', async () => {
+    const { status, result } = await call('dropAllTables', {});
+    assert.equal(status, 404);
+    assert.ok(!result.ok && result.error.code === 'UNKNOWN_OPERATION' && result.error.message.includes('dropAllTables'));
+  });
+
+  test('a body that is not JSON is a BAD_ARGUMENT', async () => {
+    const response = await raw('/api/getProjectInfo', { method: 'POST', headers: auth(), body: '{not json' });
+    assert.equal(response.status, 400);
+    assert.equal((JSON.parse(response.body) as ApiResult & { ok: false }).error.code, 'BAD_ARGUMENT');
+  });
+
+  test('API calls need POST', async () => {
+    assert.equal((await raw('/api/getProjectInfo', { headers: auth() })).status, 405);
+  });
+});
+
+describe('web host guards', () => {
+  test('no token, no answer: pages, API and assets alike', async () => {
+    for (const path of ['/', '/index.html', '/api/getProjectInfo', '/cesium/Assets/x.png']) {
+      const response = await raw(path, { method: path.startsWith('/api') ? 'POST' : 'GET' });
+      assert.equal(response.status, 401, path);
+      assert.match(response.body, /needs its token/);
+    }
+    assert.equal((await raw('/', { headers: { Authorization: 'Bearer wrong-token' } })).status, 401);
+    assert.equal((await raw('/?token=wrong')).status, 401);
+  });
+
+  test('the token URL sets a same-site, HttpOnly cookie that then works', async () => {
+    const response = await raw(`/?token=${host.token}`);
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.location, '/');
+    const cookie = String(response.headers['set-cookie']);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const page = await raw('/', { headers: { Cookie: cookie.split(';')[0]! } });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<title>Storey<\/title>/);
+    assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+  });
+
+  test('requests addressed to another host name are refused (DNS rebinding)', async () => {
+    const response = await raw('/', { headers: { ...auth(), Host: `evil.example:${host.port}` } });
+    assert.equal(response.status, 403);
+  });
+
+  test('requests from another origin are refused', async () => {
+    const response = await raw('/api/getProjectInfo', { method: 'POST', headers: { ...auth(), Origin: 'http://127.0.0.1:1' }, body: '{}' });
+    assert.equal(response.status, 403);
+  });
+
+  test('no path leaves the static root', async () => {
+    const hostile = [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/cesium/..%5c..%5csecret.txt',
+      '/%252e%252e/secret.txt',
+      '/cesium/%00/index.html',
+      '/%E0%A4%A',
+      '/' + 'a/'.repeat(600),
+      "/index.html'%20OR%201=1%20--",
+    ];
+    for (const path of hostile) {
+      const response = await raw(path, { headers: auth() });
+      assert.ok(response.status >= 400 && response.status < 500, `${path} gave ${response.status}`);
+      assert.doesNotMatch(response.body, /outside the static root/);
+    }
+  });
+});
