@@ -11,6 +11,10 @@ import { ProjectApi } from '../core/api/project-api.js';
 import { ensureSampleProject, findPackageRoot } from '../core/paths.js';
 import { ProjectFile } from '../core/project/project-file.js';
 import { createSampleProject, SAMPLE_SEED } from '../core/sample/sample-city.js';
+import { importRegistry } from '../core/import/importer.js';
+import { loadProfile } from '../core/import/profile.js';
+import { searchAddresses } from '../core/search/address-search.js';
+import type { ImportReport } from '../common/contract.js';
 import { startWebHost } from '../main/web/web-host.js';
 
 const HELP = `storey — offline 3D city workstation
@@ -20,6 +24,10 @@ Usage:
       Write the synthetic sample district to a new project file.
   storey info FILE.storey [--json]
       What the project holds: records, tile layers, schema version.
+  storey import FILE.storey --profile PROFILE.json INPUT... [--json] [--create NAME]
+      Import registry files (or folders of them) as the profile describes; one transaction, re-import updates.
+  storey search FILE.storey "QUERY" [--limit N] [--json]
+      Address search: every word a prefix, accents and case ignored.
   storey serve [FILE.storey] [--port N] [--read-only]
       Serve the workstation UI on 127.0.0.1 (default: the sample project, made on first use).
   storey --help | --version
@@ -73,11 +81,90 @@ async function commandInfo(args: string[]): Promise<void> {
       `  tile layers     ${info.layers.length === 0 ? 'none' : ''}`,
       ...info.layers.map((l) => `    ${l.name} (${l.kind}): ${l.tileCount} tiles`),
     ];
+    if (info.lastImport) {
+      const l = info.lastImport;
+      lines.push(`  last import     ${l.startedAt} with "${l.profile}": ${l.buildingsImported} buildings new, ${l.buildingsUpdated} updated`);
+    }
+    if (info.attribution) lines.push(`  attribution     ${info.attribution}`);
     if (info.extent) {
       const e = info.extent;
       lines.push(`  extent          ${e.westDegrees.toFixed(5)}, ${e.southDegrees.toFixed(5)} – ${e.eastDegrees.toFixed(5)}, ${e.northDegrees.toFixed(5)} (lon/lat)`);
     }
     console.log(lines.join('\n'));
+  } finally {
+    project.close();
+  }
+}
+
+function formatReport(report: ImportReport): string {
+  const lines = [`Imported with profile "${report.profile}" in ${(report.durationMs / 1000).toFixed(1)} s`];
+  for (const f of report.files) {
+    lines.push(`  ${f.file} (${f.kind}): ${f.rowsRead} rows read${f.rowsFiltered ? `, ${f.rowsFiltered} filtered out` : ''}${f.rowsSkipped ? `, ${f.rowsSkipped} skipped` : ''}`);
+  }
+  if (report.ignoredFiles.length) lines.push(`  not matched by the profile (ignored): ${report.ignoredFiles.join(', ')}`);
+  lines.push('Records:');
+  for (const [table, c] of Object.entries(report.records)) lines.push(`  ${table.padEnd(11)} ${String(c.imported).padStart(7)} new ${String(c.updated).padStart(7)} updated`);
+  lines.push(`Heights: ${report.heights.measured} measured, ${report.heights.floors} from floor counts, ${report.heights.default} default (estimated)`);
+  const tallies = (title: string, list: ImportReport['skipped']) => {
+    if (!list.length) return;
+    lines.push(title);
+    for (const t of list) lines.push(`  ${String(t.count).padStart(6)}  ${t.reason}   e.g. ${t.examples.slice(0, 2).join('; ')}`);
+  };
+  tallies('Skipped rows:', report.skipped);
+  tallies('Joins:', report.joins);
+  return lines.join('\n');
+}
+
+async function commandImport(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { profile: { type: 'string' }, json: { type: 'boolean', default: false }, create: { type: 'string' } },
+  });
+  const [file, ...inputs] = positionals;
+  if (!file || inputs.length === 0) throw new UsageError('storey import needs a project file and at least one input file or folder');
+  if (!values.profile) throw new UsageError('storey import needs --profile PROFILE.json');
+  const profile = loadProfile(values.profile);
+  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || profile.name }) : ProjectFile.open(file);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const tty = process.stderr.isTTY;
+  let lastPhase = '';
+  try {
+    const report = await importRegistry(project, profile, inputs, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        const text = `${p.phase}: ${p.detail}${p.total > 1 ? ` (${p.done}/${p.total})` : ''}`;
+        if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+        else if (p.phase !== lastPhase) process.stderr.write(`${text}\n`);
+        lastPhase = p.phase;
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[2K');
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    project.close();
+  }
+}
+
+async function commandSearch(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { limit: { type: 'string', default: '10' }, json: { type: 'boolean', default: false } },
+  });
+  const [file, ...words] = positionals;
+  if (!file || words.length === 0) throw new UsageError('storey search needs a project file and a query');
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be 1–100, not "${values.limit}"`);
+  const project = ProjectFile.open(file, { readOnly: true });
+  try {
+    const matches = searchAddresses(project, words.join(' '), limit);
+    if (values.json) console.log(JSON.stringify(matches, null, 2));
+    else if (matches.length === 0) console.log(`No address matches "${words.join(' ')}".`);
+    else for (const m of matches) console.log(`${m.text}${m.buildingId ? `   building ${m.buildingId}` : ''}`);
   } finally {
     project.close();
   }
@@ -124,6 +211,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'info':
         await commandInfo(rest);
+        return 0;
+      case 'import':
+        await commandImport(rest);
+        return 0;
+      case 'search':
+        await commandSearch(rest);
         return 0;
       case 'serve':
         await commandServe(rest);

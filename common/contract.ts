@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  AddressMatch,
   BuildingDetail,
   BuildingShape,
   ProjectInfo,
@@ -33,6 +34,11 @@ export const operations = {
   listFloorUnits: {
     input: z.object({ floorId: RegistryId }).strict(),
     output: z.object({ units: z.array(UnitSummary) }),
+  },
+  /** Addresses matching the query (every word a prefix; accents and case ignored), best first. */
+  searchAddresses: {
+    input: z.object({ query: z.string().max(500), limit: z.number().int().min(1).max(100).optional() }).strict(),
+    output: z.object({ matches: z.array(AddressMatch) }),
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

@@ -40,6 +40,12 @@ export const ProjectInfo = z.object({
   counts: RecordCounts,
   layers: z.array(LayerSummary),
   extent: Extent.nullable(),
+  /** Data sources to credit, as the import profiles give them. */
+  attribution: z.string(),
+  /** The most recent registry import, if any. */
+  lastImport: z
+    .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })
+    .nullable(),
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 
@@ -99,3 +105,38 @@ export const UnitSummary = z.object({
   rooms: z.number().int().nullable(),
 });
 export type UnitSummary = z.infer<typeof UnitSummary>;
+
+export const AddressMatch = z.object({
+  id: RegistryId,
+  text: z.string(),
+  buildingId: RegistryId.nullable(),
+  lonDegrees: z.number().nullable(),
+  latDegrees: z.number().nullable(),
+});
+export type AddressMatch = z.infer<typeof AddressMatch>;
+
+const Tally = z.object({ reason: z.string(), count: z.number().int(), examples: z.array(z.string()) });
+
+/** What an import did: per file, per record kind, and every row it skipped or join it could not make, with why. */
+export const ImportReport = z.object({
+  profile: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  files: z.array(
+    z.object({ file: z.string(), kind: z.string(), rowsRead: z.number().int(), rowsFiltered: z.number().int(), rowsSkipped: z.number().int() }),
+  ),
+  ignoredFiles: z.array(z.string()),
+  records: z.record(z.string(), z.object({ imported: z.number().int(), updated: z.number().int() })),
+  heights: z.object({ measured: z.number().int(), floors: z.number().int(), default: z.number().int() }),
+  skipped: z.array(Tally),
+  joins: z.array(Tally),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ImportProgress = z.object({
+  phase: z.enum(['reading', 'joining', 'writing', 'done']),
+  detail: z.string(),
+  done: z.number(),
+  total: z.number(),
+});
+export type ImportProgress = z.infer<typeof ImportProgress>;

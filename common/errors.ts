@@ -13,6 +13,9 @@ export const errorCodes = [
   'ALREADY_EXISTS',
   'READ_ONLY',
   'UNAUTHORIZED',
+  'BAD_INPUT',
+  'FILE_TOO_LARGE',
+  'CANCELLED',
   'INTERNAL',
 ] as const;
 

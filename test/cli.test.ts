@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ProjectInfo } from '../common/domain.js';
 import { findPackageRoot } from '../core/paths.js';
+import { latestSchemaVersion } from '../core/project/migrations.js';
 import { tempDir } from './support/temp.js';
 
 const root = findPackageRoot(import.meta.dirname);
@@ -32,7 +33,7 @@ test('sample writes a project that info describes, as text and as JSON', () => {
   assert.equal(json.code, 0, json.stderr);
   const info = ProjectInfo.parse(JSON.parse(json.stdout));
   assert.ok(info.counts.buildings >= 300);
-  assert.equal(info.schemaVersion, 1);
+  assert.equal(info.schemaVersion, latestSchemaVersion);
 
   const text = storey('info', out);
   assert.equal(text.code, 0);

@@ -2,10 +2,11 @@
  * StoreyApi over one open project file. Hosts (desktop IPC, web host) validate input with the contract's schemas
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
-import type { AttributeValue, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import type { AddressMatch, AttributeValue, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
+import { searchAddresses } from '../search/address-search.js';
 
 interface BuildingRow {
   registry_id: string;
@@ -26,7 +27,7 @@ interface BuildingRow {
 
 const heightSourceLabels = { measured: 'measured', floors: 'from floor count', default: 'default (no data)' } as const;
 
-function attributeList(row: BuildingRow): AttributeValue[] {
+function attributeList(row: BuildingRow, labels: Map<string, string>): AttributeValue[] {
   const list: AttributeValue[] = [
     { key: 'registryId', label: 'Registry id', value: row.registry_id },
     { key: 'use', label: 'Use', value: row.use_label ?? row.use_code },
@@ -40,12 +41,18 @@ function attributeList(row: BuildingRow): AttributeValue[] {
     { key: 'groundHeight', label: 'Ground height', value: row.ground_height_m, unit: 'm' },
   ];
   const extra = JSON.parse(row.attributes) as Record<string, string | number | boolean | null>;
-  for (const [key, value] of Object.entries(extra)) list.push({ key: `attributes.${key}`, label: key, value });
+  for (const [key, value] of Object.entries(extra)) list.push({ key: `attributes.${key}`, label: labels.get(key) ?? key, value });
   return list;
 }
 
 export class ProjectApi implements StoreyApi {
   constructor(private readonly project: ProjectFile) {}
+
+  /** Labels an import profile gave to extra attribute columns. */
+  private attributeLabels(): Map<string, string> {
+    const rows = this.project.db.prepare(`SELECT key, value FROM storey_meta WHERE key LIKE 'attribute_label:%'`).all() as Array<{ key: string; value: string }>;
+    return new Map(rows.map((r) => [r.key.slice('attribute_label:'.length), r.value]));
+  }
 
   async getProjectInfo(): Promise<ProjectInfo> {
     const db = this.project.db;
@@ -59,6 +66,8 @@ export class ProjectApi implements StoreyApi {
            FROM storey_layers l ORDER BY l.name`,
       )
       .all() as ProjectInfo['layers'];
+    const last = db.prepare(`SELECT report FROM storey_imports ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
+    const lastReport = last ? (JSON.parse(last) as ImportReport) : null;
     return {
       fileName: this.project.fileName,
       name: this.project.getMeta('name') ?? this.project.fileName,
@@ -74,6 +83,15 @@ export class ProjectApi implements StoreyApi {
         addresses: count('addresses'),
       },
       layers,
+      attribution: this.project.getMeta('attribution') ?? '',
+      lastImport: lastReport
+        ? {
+            startedAt: lastReport.startedAt,
+            profile: lastReport.profile,
+            buildingsImported: lastReport.records['buildings']?.imported ?? 0,
+            buildingsUpdated: lastReport.records['buildings']?.updated ?? 0,
+          }
+        : null,
       extent:
         extentRow && extentRow.min_x != null && extentRow.min_y != null && extentRow.max_x != null && extentRow.max_y != null
           ? {
@@ -122,11 +140,15 @@ export class ProjectApi implements StoreyApi {
       useCategory: row.use_category,
       heightMeters: row.height_m,
       heightSource: row.height_source,
-      attributes: attributeList(row),
+      attributes: attributeList(row, this.attributeLabels()),
       floors,
       stairwellCount,
       unitCount,
     };
+  }
+
+  async searchAddresses({ query, limit }: { query: string; limit?: number }): Promise<{ matches: AddressMatch[] }> {
+    return { matches: searchAddresses(this.project, query, limit) };
   }
 
   async listFloorUnits({ floorId }: { floorId: string }): Promise<{ units: UnitSummary[] }> {

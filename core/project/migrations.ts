@@ -3,6 +3,7 @@
  * one version. Never edit a migration that has shipped: add the next one.
  */
 import type { Database } from 'better-sqlite3';
+import { foldForSearch } from '../search/fold.js';
 
 export interface Migration {
   version: number;
@@ -193,5 +194,32 @@ export const migrations: Migration[] = [
     },
   },
 ];
+
+function foldedAddressRows(db: Database): Array<{ fid: number; text: string }> {
+  return (db.prepare(`SELECT fid, full_text FROM addresses`).all() as Array<{ fid: number; full_text: string }>).map((row) => ({
+    fid: row.fid,
+    text: foldForSearch(row.full_text),
+  }));
+}
+
+migrations.push({
+  version: 2,
+  name: 'address search (FTS5) and the import log',
+  up(db) {
+    db.exec(`
+      -- rowid = addresses.fid; the text is folded (accents off, ø→o) so plain typing finds Danish and Dutch names.
+      CREATE VIRTUAL TABLE storey_address_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+      CREATE TABLE storey_imports (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        files TEXT NOT NULL,
+        report TEXT NOT NULL
+      );
+    `);
+    const insert = db.prepare(`INSERT INTO storey_address_search (rowid, text) VALUES (?, ?)`);
+    for (const row of foldedAddressRows(db)) insert.run(row.fid, row.text);
+  },
+});
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

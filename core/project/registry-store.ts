@@ -3,6 +3,7 @@
  * instead of duplicating it. Callers wrap a batch in ProjectFile.transaction so it lands whole.
  */
 import type { Statement } from 'better-sqlite3';
+import { foldForSearch } from '../search/fold.js';
 import { encodeMultiPolygon, encodePoint } from './gpkg-geometry.js';
 import type { ProjectFile } from './project-file.js';
 import type { AddressRecord, BuildingRecord, FloorRecord, StairwellRecord, UnitRecord } from './records.js';
@@ -24,6 +25,9 @@ export class RegistryStore {
   private readonly stairwell: Statement;
   private readonly address: Statement;
   private readonly unit: Statement;
+  private readonly addressFid: Statement;
+  private readonly searchDelete: Statement;
+  private readonly searchInsert: Statement;
 
   constructor(private readonly project: ProjectFile) {
     const db = project.db;
@@ -43,6 +47,9 @@ export class RegistryStore {
         'full_text', 'attributes',
       ]),
     );
+    this.addressFid = db.prepare(`SELECT fid FROM addresses WHERE registry_id = ?`).pluck();
+    this.searchDelete = db.prepare(`DELETE FROM storey_address_search WHERE rowid = ?`);
+    this.searchInsert = db.prepare(`INSERT INTO storey_address_search (rowid, text) VALUES (?, ?)`);
     this.unit = db.prepare(
       upsertSql('units', [
         'registry_id', 'building_id', 'floor_id', 'stairwell_id', 'address_id', 'use_code', 'use_label', 'area_m2',
@@ -109,6 +116,10 @@ export class RegistryStore {
       full_text: a.fullText,
       attributes: json(a.attributes),
     });
+    // The search index is kept here rather than by triggers, so other GeoPackage tools can still edit the table.
+    const fid = this.addressFid.get(a.registryId) as number;
+    this.searchDelete.run(fid);
+    this.searchInsert.run(fid, foldForSearch(a.fullText));
   }
 
   putUnit(u: UnitRecord): void {

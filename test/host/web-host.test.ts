@@ -116,12 +116,23 @@ describe('every operation through the web host', () => {
       },
       bad: { floorId: '' },
     },
+    searchAddresses: {
+      good: async () => {
+        const { matches } = await api.searchAddresses({ query: 'sondergade', limit: 5 });
+        assert.equal(matches.length, 5);
+        assert.ok(matches.every((m) => m.text.startsWith('Søndergade')), 'accent-free typing finds Søndergade');
+        assert.ok(matches.every((m) => m.buildingId), 'sample addresses belong to buildings');
+        assert.deepEqual((await api.searchAddresses({ query: 'zzzz nothing' })).matches, []);
+      },
+      bad: { query: 7 },
+    },
   };
 
   for (const name of operationNames) {
     test(`${name}: answers, and its output matches the contract`, async () => {
       await cases[name].good();
-      const input = name === 'getBuilding' || name === 'listFloorUnits' ? undefined : {};
+      // Operations without required arguments: the raw HTTP answer must parse with the contract's output schema.
+      const input = ({ getProjectInfo: {}, listBuildingShapes: {}, searchAddresses: { query: 'Ahornvej' } } as Partial<Record<OperationName, unknown>>)[name];
       if (input) {
         const { status, result } = await call(name, input);
         assert.equal(status, 200);

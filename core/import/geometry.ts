@@ -1,0 +1,170 @@
+/**
+ * Footprint geometry from input files: GeoJSON polygons checked for what breaks a 3D city (non-numbers, too few
+ * points, self-intersections) and transformed to WGS 84; and footprints recovered from 3D solids (CityJSON), as
+ * the outline of their downward-facing faces.
+ */
+import type { Polygon, Ring } from '../project/gpkg-geometry.js';
+import type { Transform } from './crs.js';
+
+export type Point3 = [number, number, number];
+
+export class GeometryProblem extends Error {}
+
+function asPosition(value: unknown): number[] {
+  if (!Array.isArray(value) || value.length < 2) throw new GeometryProblem('a position is not an array of coordinates');
+  for (const c of value) {
+    if (typeof c !== 'number' || !Number.isFinite(c)) throw new GeometryProblem(`a coordinate is not a finite number (${JSON.stringify(c)})`);
+  }
+  return value as number[];
+}
+
+function segmentsCross(a: number[], b: number[], c: number[], d: number[]): boolean {
+  const orient = (p: number[], q: number[], r: number[]) => Math.sign((q[0]! - p[0]!) * (r[1]! - p[1]!) - (q[1]! - p[1]!) * (r[0]! - p[0]!));
+  const o1 = orient(a, b, c);
+  const o2 = orient(a, b, d);
+  const o3 = orient(c, d, a);
+  const o4 = orient(c, d, b);
+  return o1 * o2 < 0 && o3 * o4 < 0;
+}
+
+/** True when two non-adjacent edges of a closed ring cross. Rings of footprints are small, so O(n²) is fine. */
+export function ringSelfIntersects(ring: number[][]): boolean {
+  const n = ring.length - 1; // closed: last equals first
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // first and last edges share the closing vertex
+      if (segmentsCross(ring[i]!, ring[i + 1]!, ring[j]!, ring[j + 1]!)) return true;
+    }
+  }
+  return false;
+}
+
+export function signedArea(ring: Array<[number, number]> | number[][]): number {
+  let area = 0;
+  for (let i = 0; i < ring.length - 1; i++) area += ring[i]![0]! * ring[i + 1]![1]! - ring[i + 1]![0]! * ring[i]![1]!;
+  return area / 2;
+}
+
+export interface SourceFootprint {
+  polygons: Polygon[];
+  /** Z values found in the geometry, no-data values removed. */
+  zValues: number[];
+}
+
+/** Reads a GeoJSON Polygon or MultiPolygon, checks it and transforms it; throws GeometryProblem with the reason. */
+export function footprintFromGeoJson(geometry: { type: string; coordinates: unknown } | null | undefined, transform: Transform, noDataHeights: number[]): SourceFootprint {
+  if (!geometry) throw new GeometryProblem('the feature has no geometry');
+  let polygonsIn: unknown[];
+  if (geometry.type === 'Polygon') polygonsIn = [geometry.coordinates];
+  else if (geometry.type === 'MultiPolygon' && Array.isArray(geometry.coordinates)) polygonsIn = geometry.coordinates;
+  else throw new GeometryProblem(`a footprint must be a Polygon or MultiPolygon, not ${geometry.type}`);
+  const zValues: number[] = [];
+  const polygons: Polygon[] = [];
+  for (const polygonIn of polygonsIn) {
+    if (!Array.isArray(polygonIn) || polygonIn.length === 0) throw new GeometryProblem('a polygon has no rings');
+    const polygon: Polygon = [];
+    for (const ringIn of polygonIn) {
+      if (!Array.isArray(ringIn)) throw new GeometryProblem('a ring is not an array of positions');
+      const positions = ringIn.map(asPosition);
+      const first = positions[0];
+      const last = positions[positions.length - 1];
+      if (first && last && (first[0] !== last[0] || first[1] !== last[1])) positions.push(first);
+      if (positions.length < 4) throw new GeometryProblem(`a ring has ${positions.length} positions; a polygon ring needs at least 4`);
+      if (ringSelfIntersects(positions)) throw new GeometryProblem('a ring intersects itself');
+      if (Math.abs(signedArea(positions)) === 0) throw new GeometryProblem('a ring has no area');
+      for (const p of positions) {
+        if (p.length > 2 && !noDataHeights.includes(p[2]!)) zValues.push(p[2]!);
+      }
+      polygon.push(positions.map((p) => transform(p[0]!, p[1]!)) as Ring);
+    }
+    polygons.push(polygon);
+  }
+  return { polygons, zValues };
+}
+
+function pointInRing(point: [number, number], ring: Ring): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!;
+    const [xj, yj] = ring[j]!;
+    if (yi > point[1] !== yj > point[1] && point[0] < ((xj - xi) * (point[1] - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Groups closed rings into polygons: a ring inside another (and not inside one of its holes) is a hole. */
+export function ringsToPolygons(rings: Ring[]): Polygon[] {
+  const sorted = [...rings].sort((a, b) => Math.abs(signedArea(b)) - Math.abs(signedArea(a)));
+  const polygons: Polygon[] = [];
+  for (const ring of sorted) {
+    const probe = ring[0]!;
+    const owner = polygons.find((p) => pointInRing(probe, p[0]!) && !p.slice(1).some((hole) => pointInRing(probe, hole)));
+    const area = signedArea(ring);
+    if (owner) owner.push(area > 0 ? [...ring].reverse() : ring); // holes clockwise
+    else polygons.push([area < 0 ? [...ring].reverse() : ring]); // outer rings counter-clockwise
+  }
+  return polygons;
+}
+
+/**
+ * The footprint of a solid given as faces (each an outer ring of 3D points): the plan outline of its floor faces
+ * or, for models without floors (3dfier's LoD1 has none), of its roof faces. Edges shared by two faces cancel in
+ * plan; what is left is the outline, chained into rings in the solid's own coordinates.
+ */
+export function footprintOutline(faces: Point3[][]): Array<Array<[number, number]>> {
+  const down = outlineOfFaces(faces, (nz) => nz < -0.7);
+  return down.length ? down : outlineOfFaces(faces, (nz) => nz > 0.2);
+}
+
+function outlineOfFaces(faces: Point3[][], facing: (normalZ: number) => boolean): Array<Array<[number, number]>> {
+  const key = (p: Point3) => `${p[0].toFixed(4)},${p[1].toFixed(4)}`;
+  const edges = new Map<string, { from: string; to: string }>();
+  const points = new Map<string, [number, number]>();
+  const bottom = faces.filter((face) => {
+    let nx = 0;
+    let ny = 0;
+    let nz = 0;
+    for (let i = 0; i < face.length; i++) {
+      const a = face[i]!;
+      const b = face[(i + 1) % face.length]!;
+      nx += (a[1] - b[1]) * (a[2] + b[2]);
+      ny += (a[2] - b[2]) * (a[0] + b[0]);
+      nz += (a[0] - b[0]) * (a[1] + b[1]);
+    }
+    const length = Math.hypot(nx, ny, nz);
+    return length > 0 && facing(nz / length);
+  });
+  for (const face of bottom) {
+    for (let i = 0; i < face.length; i++) {
+      const a = face[i]!;
+      const b = face[(i + 1) % face.length]!;
+      const ka = key(a);
+      const kb = key(b);
+      if (ka === kb) continue;
+      points.set(ka, [a[0], a[1]]);
+      points.set(kb, [b[0], b[1]]);
+      const reverse = `${kb}>${ka}`;
+      if (edges.has(reverse)) edges.delete(reverse); // an inner edge: shared by two faces in opposite directions
+      else edges.set(`${ka}>${kb}`, { from: ka, to: kb });
+    }
+  }
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges.values()) next.set(from, [...(next.get(from) ?? []), to]);
+  const rings: Array<Array<[number, number]>> = [];
+  for (;;) {
+    const start = [...next.entries()].find(([, targets]) => targets.length > 0)?.[0];
+    if (start === undefined) break;
+    const ring: Array<[number, number]> = [points.get(start)!];
+    let at = start;
+    for (let guard = 0; guard <= edges.size; guard++) {
+      const targets = next.get(at)!;
+      const to = targets.shift();
+      if (to === undefined) break;
+      ring.push(points.get(to)!);
+      at = to;
+      if (at === start) break;
+    }
+    if (ring.length >= 4 && at === start) rings.push(ring);
+  }
+  return rings;
+}

@@ -1,0 +1,663 @@
+/**
+ * The registry import: reads the inputs a profile describes, joins footprints, buildings, floors, stairwells,
+ * units, addresses and ground heights, works out heights, and writes everything in one transaction keyed by
+ * registry id (a re-import updates). Rows that cannot be used are skipped with a counted reason; a file that cannot
+ * be read at all stops the import and leaves the project as it was.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { ImportProgress, ImportReport } from '../../common/contract.js';
+import { StoreyError } from '../../common/errors.js';
+import type { Polygon } from '../project/gpkg-geometry.js';
+import type { ProjectFile } from '../project/project-file.js';
+import type { AddressRecord, Attributes, BuildingRecord, FloorRecord, HeightSource, StairwellRecord, UnitRecord } from '../project/records.js';
+import { RegistryStore } from '../project/registry-store.js';
+import { readCityJson, type CityBuilding } from './cityjson.js';
+import { transformToWgs84, type Transform } from './crs.js';
+import { footprintFromGeoJson, GeometryProblem } from './geometry.js';
+import { matchesPattern, type Profile, type ProfileInput } from './profile.js';
+import { readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Counts by reason, with the first few places, for the report. */
+class Tally {
+  private readonly entries = new Map<string, { count: number; examples: string[] }>();
+  add(reason: string, where: string): void {
+    const entry = this.entries.get(reason) ?? { count: 0, examples: [] };
+    entry.count++;
+    if (entry.examples.length < 5) entry.examples.push(where);
+    this.entries.set(reason, entry);
+  }
+  list() {
+    return [...this.entries].map(([reason, e]) => ({ reason, count: e.count, examples: e.examples })).sort((a, b) => b.count - a.count);
+  }
+}
+
+/** Files below the given paths (folders are walked), in a stable order. */
+export function expandInputPaths(paths: string[]): string[] {
+  const files: string[] = [];
+  const walk = (path: string) => {
+    let info;
+    try {
+      info = statSync(path);
+    } catch {
+      throw new StoreyError('FILE_NOT_FOUND', `There is no file or folder at ${path}.`);
+    }
+    if (info.isDirectory()) {
+      for (const entry of readdirSync(path).sort()) walk(join(path, entry));
+    } else {
+      files.push(path);
+    }
+  };
+  for (const path of paths) walk(path);
+  return files;
+}
+
+/** Pairs each file with the profile input whose pattern matches its name. */
+export function assignInputs(profile: Profile, files: string[]): { assigned: Array<{ path: string; input: ProfileInput }>; ignored: string[] } {
+  const assigned: Array<{ path: string; input: ProfileInput }> = [];
+  const ignored: string[] = [];
+  for (const path of files) {
+    const input = profile.inputs.find((i) => matchesPattern(basename(path), i.match));
+    if (input) assigned.push({ path, input });
+    else ignored.push(path);
+  }
+  if (assigned.length === 0) {
+    throw new StoreyError(
+      'BAD_INPUT',
+      `None of the ${files.length} input files matches the profile "${profile.name}" (it expects ${profile.inputs.map((i) => i.match).join(', ')}).`,
+    );
+  }
+  return { assigned, ignored };
+}
+
+const lc = (value: string) => value.toLowerCase();
+
+/** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
+class FieldReader {
+  private readonly nulls: Set<string>;
+  constructor(private readonly input: ProfileInput) {
+    this.nulls = new Set(['', ...input.nullValues.map(String)]);
+  }
+  column(role: string): string | undefined {
+    return this.input.fields[role];
+  }
+  raw(row: SourceRow, column: string | undefined): unknown {
+    if (!column) return null;
+    const value = row.values[column];
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'string' && this.nulls.has(value.trim())) return null;
+    if (typeof value === 'number' && this.nulls.has(String(value))) return null;
+    return value;
+  }
+  text(row: SourceRow, role: string): string | null {
+    const value = this.raw(row, this.column(role));
+    return value === null ? null : String(value).trim();
+  }
+  id(row: SourceRow): string | null {
+    const value = this.raw(row, this.input.id);
+    return value === null ? null : String(value).trim();
+  }
+  number(row: SourceRow, role: string): number | null {
+    const value = this.raw(row, this.column(role));
+    if (value === null) return null;
+    const parsed = typeof value === 'number' ? value : Number(String(value).trim().replace(/^(-?\d+),(\d+)$/, '$1.$2'));
+    if (!Number.isFinite(parsed)) return null;
+    if (parsed === 0 && this.input.zeroIsNull.includes(role)) return null;
+    return parsed;
+  }
+  attributes(row: SourceRow): Attributes {
+    const out: Attributes = {};
+    for (const column of this.input.attributes) {
+      const value = this.raw(row, column);
+      out[column] = value === null ? null : typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean);
+    }
+    return out;
+  }
+  /** Every column the profile names for this input, for the missing-column check. */
+  referencedColumns(): string[] {
+    return [...new Set([this.input.id, ...Object.values(this.input.fields), ...this.input.attributes, ...Object.keys(this.input.where ?? {})].filter((c): c is string => !!c))];
+  }
+  keep(row: SourceRow): boolean {
+    for (const [column, expected] of Object.entries(this.input.where ?? {})) {
+      const value = row.values[column];
+      if (expected === null) {
+        if (!(value === null || value === undefined || value === '')) return false;
+      } else if (String(value) !== String(expected)) return false;
+    }
+    return true;
+  }
+}
+
+interface LoadedInput {
+  path: string;
+  input: ProfileInput;
+  fields: FieldReader;
+  rows: SourceRow[];
+  city?: CityBuilding[];
+  crs?: string;
+  stats: ImportReport['files'][number];
+}
+
+function parseWktPoint(text: string): [number, number] | null {
+  const match = /^\s*POINT\s*Z?\s*\(\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)/i.exec(text);
+  return match ? [Number(match[1]), Number(match[2])] : null;
+}
+
+/** Floor labels to level indexes: the profile's table first, then numbers ("01" → 1), then k1/k2 basements. */
+function levelOfLabel(label: string | null, levels: Record<string, number>): number | null {
+  if (label === null) return null;
+  const key = label.trim();
+  const mapped = levels[key] ?? levels[key.toLowerCase()];
+  if (mapped !== undefined) return mapped;
+  if (/^-?\d+\.?$/.test(key)) return parseInt(key, 10);
+  const basement = /^k(\d+)$/i.exec(key);
+  if (basement) return -Number(basement[1]);
+  return null;
+}
+
+export async function importRegistry(project: ProjectFile, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
+  if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
+  const started = Date.now();
+  const progress = (p: ImportProgress) => options.onProgress?.(p);
+  const checkCancelled = () => {
+    if (options.signal?.aborted) throw new StoreyError('CANCELLED', 'The import was cancelled; the project is unchanged.');
+  };
+  const { assigned, ignored } = assignInputs(profile, expandInputPaths(paths));
+  const skipped = new Tally();
+  const joins = new Tally();
+
+  // 1. Read every input, keeping only the columns the profile uses.
+  const loaded: LoadedInput[] = [];
+  for (const [index, { path, input }] of assigned.entries()) {
+    checkCancelled();
+    const name = basename(path);
+    progress({ phase: 'reading', detail: name, done: index, total: assigned.length });
+    const fields = new FieldReader(input);
+    const problems: RowProblem[] = [];
+    const stats = { file: name, kind: input.kind, rowsRead: 0, rowsFiltered: 0, rowsSkipped: 0 };
+    const item: LoadedInput = { path, input, fields, rows: [], stats };
+    if (input.format === 'cityjson') {
+      item.city = await readCityJson(path, input.crs, problems);
+      stats.rowsRead = item.city.length;
+    } else {
+      let source: AsyncIterable<SourceRow> | SourceRow[];
+      if (input.format === 'geojson') {
+        const doc = await readGeoJson(path);
+        item.crs = doc.crs ?? input.crs ?? 'EPSG:4326';
+        source = doc.rows;
+      } else {
+        item.crs = input.crs;
+        source = input.format === 'csv' ? readCsv(path, input.delimiter, problems) : readNdjson(path, problems);
+      }
+      const columns = fields.referencedColumns();
+      const seen = new Set<string>();
+      for await (const row of source) {
+        stats.rowsRead++;
+        for (const key of Object.keys(row.values)) seen.add(key);
+        if (!fields.keep(row)) {
+          stats.rowsFiltered++;
+          continue;
+        }
+        const values: Record<string, unknown> = {};
+        for (const column of columns) values[column] = row.values[column];
+        item.rows.push({ where: row.where, values, geometry: row.geometry });
+        if (stats.rowsRead % 50_000 === 0) {
+          checkCancelled();
+          progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: index, total: assigned.length });
+        }
+      }
+      if (stats.rowsRead > 0) {
+        const missing = columns.filter((c) => !seen.has(c));
+        if (missing.length) {
+          throw new StoreyError(
+            'BAD_INPUT',
+            `${name} has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the profile "${profile.name}" needs for ${input.kind}. Its columns are: ${[...seen].slice(0, 40).join(', ')}.`,
+          );
+        }
+      }
+    }
+    for (const problem of problems) {
+      skipped.add(problem.reason, problem.where);
+      stats.rowsSkipped++;
+    }
+    loaded.push(item);
+  }
+  const ofKind = (kind: ProfileInput['kind']) => loaded.filter((l) => l.input.kind === kind);
+  const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', `${basename(item.path)} (profile input ${item.input.match})`);
+
+  // 2. Join.
+  progress({ phase: 'joining', detail: 'ground heights and footprints', done: 0, total: 1 });
+  const groundHeights = new Map<string, { height: number | null; point: [number, number] | null }>();
+  for (const item of ofKind('groundHeights')) {
+    const transform = item.rows.some((r) => item.fields.column('x') && r.values[item.fields.column('x')!] != null) ? transformFor(item) : null;
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipped.add('ground height row without an id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const x = item.fields.number(row, 'x');
+      const y = item.fields.number(row, 'y');
+      groundHeights.set(lc(id), { height: item.fields.number(row, 'height'), point: transform && x !== null && y !== null ? transform(x, y) : null });
+    }
+  }
+
+  interface Footprint {
+    id: string;
+    where: string;
+    polygons: Polygon[];
+    roofZ: number | null;
+    groundZ: number | null;
+    attributes: Attributes;
+  }
+  const footprints = new Map<string, Footprint>();
+  for (const item of ofKind('footprints')) {
+    const transform = transformFor(item);
+    for (const row of item.rows) {
+      const id = item.fields.text(row, 'building') ?? item.fields.id(row);
+      if (!id) {
+        skipped.add('footprint without a building id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      let shape;
+      try {
+        shape = footprintFromGeoJson(row.geometry, transform, profile.noDataHeights);
+      } catch (error) {
+        if (!(error instanceof GeometryProblem)) throw error;
+        skipped.add(`footprint geometry rejected: ${error.message}`, row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
+      const existing = footprints.get(lc(id));
+      if (existing) {
+        // Several polygons for one building id: parts of one building.
+        existing.polygons.push(...shape.polygons);
+        if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
+        joins.add('footprints sharing a building id (merged into one multipolygon)', row.where);
+      } else {
+        footprints.set(lc(id), { id, where: row.where, polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
+      }
+    }
+  }
+
+  const buildings = new Map<string, BuildingRecord>();
+  const floorsAboveGroundOf = new Map<string, number>();
+  const labelOf = (role: string, code: string | null) => (code === null ? null : profile.valueLabels[role]?.[code] ?? code);
+  const useCategoryOf = (code: string | null) => (code === null ? 'unknown' : profile.useCategories[code] ?? 'unknown');
+  const heightFrom = (roofZ: number | null, groundZ: number | null, explicit: number | null, floorCount: number | null): { heightMeters: number; heightSource: HeightSource } => {
+    if (explicit !== null && explicit > 0) return { heightMeters: explicit, heightSource: 'measured' };
+    if (roofZ !== null && groundZ !== null && roofZ - groundZ > 0.5) return { heightMeters: Math.round((roofZ - groundZ) * 100) / 100, heightSource: 'measured' };
+    if (floorCount !== null && floorCount > 0) return { heightMeters: floorCount * profile.storeyHeightMeters, heightSource: 'floors' };
+    return { heightMeters: profile.defaultHeightMeters, heightSource: 'default' };
+  };
+
+  // Floors first counted per building, so a register without a floor count still gets a height from its storeys.
+  for (const item of ofKind('floors')) {
+    for (const row of item.rows) {
+      const building = item.fields.text(row, 'building');
+      const level = item.fields.number(row, 'level') ?? levelOfLabel(item.fields.text(row, 'label'), profile.levels);
+      if (building && level !== null && level >= 0) floorsAboveGroundOf.set(lc(building), (floorsAboveGroundOf.get(lc(building)) ?? 0) + 1);
+    }
+  }
+
+  const usedFootprints = new Set<string>();
+  for (const item of ofKind('buildings')) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipped.add('building without an id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      if (buildings.has(lc(id))) {
+        skipped.add('building id seen before in this import (first row kept)', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const footprint = footprints.get(lc(id));
+      if (footprint) usedFootprints.add(lc(id));
+      else joins.add('registry buildings without a footprint (imported without geometry)', row.where);
+      const groundKey = item.fields.text(row, 'groundHeightKey');
+      const ground = groundKey ? groundHeights.get(lc(groundKey)) : undefined;
+      if (groundKey && !ground) joins.add('buildings whose ground-height key is not in the ground heights', row.where);
+      const groundZ = item.fields.number(row, 'groundHeight') ?? ground?.height ?? footprint?.groundZ ?? null;
+      const roofZ = item.fields.number(row, 'roofHeight') ?? footprint?.roofZ ?? null;
+      const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(lc(id)) ?? null;
+      const useCode = item.fields.text(row, 'use');
+      buildings.set(lc(id), {
+        registryId: id,
+        footprint: footprint?.polygons ?? [],
+        name: item.fields.text(row, 'name'),
+        address: item.fields.text(row, 'address'),
+        useCode,
+        useLabel: labelOf('use', useCode),
+        useCategory: useCategoryOf(useCode),
+        yearBuilt: item.fields.number(row, 'yearBuilt'),
+        floorCount,
+        dwellingCount: item.fields.number(row, 'dwellingCount'),
+        floorAreaSquareMeters: item.fields.number(row, 'floorArea'),
+        groundHeightMeters: groundZ,
+        ...heightFrom(roofZ, groundZ, item.fields.number(row, 'height'), floorCount),
+        attributes: { ...footprint?.attributes, ...item.fields.attributes(row) },
+      });
+    }
+  }
+  const hasRegistry = ofKind('buildings').length > 0;
+  for (const [key, footprint] of footprints) {
+    if (usedFootprints.has(key)) continue;
+    if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.where);
+    const floorCount = floorsAboveGroundOf.get(key) ?? null;
+    buildings.set(key, {
+      registryId: footprint.id,
+      footprint: footprint.polygons,
+      useCategory: 'unknown',
+      floorCount,
+      groundHeightMeters: footprint.groundZ,
+      ...heightFrom(footprint.roofZ, footprint.groundZ, null, floorCount),
+      attributes: footprint.attributes,
+    });
+  }
+  for (const item of ofKind('cityModel')) {
+    for (const city of item.city ?? []) {
+      const row: SourceRow = { where: city.where, values: city.attributes };
+      const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
+      if (id === null || id === undefined) {
+        skipped.add(`city object without the id attribute "${item.input.id}"`, city.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const registryId = String(id);
+      if (buildings.has(lc(registryId))) {
+        skipped.add('building id seen before in this import (first row kept)', city.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const floorCount = item.fields.number(row, 'floorCount');
+      const useCode = item.fields.text(row, 'use');
+      buildings.set(lc(registryId), {
+        registryId,
+        footprint: city.polygons,
+        name: item.fields.text(row, 'name'),
+        useCode,
+        useLabel: labelOf('use', useCode),
+        useCategory: useCategoryOf(useCode),
+        yearBuilt: item.fields.number(row, 'yearBuilt'),
+        floorCount,
+        groundHeightMeters: city.groundZ,
+        ...heightFrom(city.roofZ, city.groundZ, item.fields.number(row, 'height'), floorCount),
+        attributes: { cityObject: city.key, ...item.fields.attributes(row) },
+      });
+    }
+  }
+
+  // Buildings already in the project can take floors, units and addresses too (an incremental import).
+  const existingBuilding = project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`);
+  const resolveBuilding = (key: string): { registryId: string; heightMeters: number; heightSource: string; floorCount: number | null } | undefined => {
+    const fresh = buildings.get(lc(key));
+    if (fresh) return { registryId: fresh.registryId, heightMeters: fresh.heightMeters, heightSource: fresh.heightSource, floorCount: fresh.floorCount ?? null };
+    const row = existingBuilding.get(lc(key)) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
+    return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
+  };
+
+  progress({ phase: 'joining', detail: 'floors, stairwells, units, addresses', done: 0, total: 1 });
+  const floors = new Map<string, FloorRecord>();
+  for (const item of ofKind('floors')) {
+    const pending: Array<{ row: SourceRow; record: FloorRecord; level: number | null }> = [];
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      const buildingKey = item.fields.text(row, 'building');
+      if (!id) {
+        skipped.add('floor without an id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
+      if (!building) {
+        joins.add("floors whose building is not in the registry (skipped)", row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const label = item.fields.text(row, 'label') ?? '';
+      const level = item.fields.number(row, 'level') ?? levelOfLabel(label, profile.levels);
+      pending.push({
+        row,
+        level,
+        record: {
+          registryId: id,
+          buildingId: building.registryId,
+          levelIndex: level ?? 0,
+          label: label || (level !== null ? String(level) : '?'),
+          areaSquareMeters: item.fields.number(row, 'area'),
+          heightMeters: item.fields.number(row, 'height'),
+          attributes: item.fields.attributes(row),
+        },
+      });
+    }
+    // Labels the profile does not know (attics, mezzanines) go above the building's known storeys, in file order.
+    const topOf = new Map<string, number>();
+    for (const p of pending) if (p.level !== null) topOf.set(p.record.buildingId, Math.max(topOf.get(p.record.buildingId) ?? -1, p.level));
+    for (const p of pending) {
+      if (p.level === null) {
+        const level = (topOf.get(p.record.buildingId) ?? -1) + 1;
+        topOf.set(p.record.buildingId, level);
+        p.record.levelIndex = level;
+        joins.add('floor labels the profile does not know (placed above the known storeys)', `${p.row.where} ("${p.record.label}")`);
+      }
+      const building = resolveBuilding(p.record.buildingId)!;
+      const storey = building.heightSource === 'measured' && building.floorCount ? building.heightMeters / building.floorCount : profile.storeyHeightMeters;
+      p.record.heightMeters ??= Math.round(storey * 100) / 100;
+      p.record.baseHeightMeters = Math.round(p.record.levelIndex * storey * 100) / 100;
+      floors.set(lc(p.record.registryId), p.record);
+    }
+  }
+  const existingFloor = project.db.prepare(`SELECT registry_id, building_id FROM floors WHERE lower(registry_id) = ?`);
+  const resolveFloor = (key: string) => {
+    const fresh = floors.get(lc(key));
+    if (fresh) return { registryId: fresh.registryId, buildingId: fresh.buildingId };
+    const row = existingFloor.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
+    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
+  };
+
+  const stairwells = new Map<string, StairwellRecord>();
+  const stairwellByHouseNumber = new Map<string, string>();
+  for (const item of ofKind('stairwells')) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      const buildingKey = item.fields.text(row, 'building');
+      const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
+      if (!id || !building) {
+        if (!id) skipped.add('stairwell without an id', row.where);
+        else joins.add('stairwells whose building is not in the registry (skipped)', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const elevator = item.fields.text(row, 'elevator');
+      const houseNumber = item.fields.text(row, 'houseNumberKey');
+      if (houseNumber) stairwellByHouseNumber.set(lc(houseNumber), building.registryId);
+      stairwells.set(lc(id), {
+        registryId: id,
+        buildingId: building.registryId,
+        label: item.fields.text(row, 'label'),
+        hasElevator: elevator === null ? null : ['1', 'true', 'yes', 'ja', 'j'].includes(elevator.toLowerCase()),
+        attributes: { ...item.fields.attributes(row), ...(houseNumber ? { houseNumberKey: houseNumber } : {}) },
+      });
+    }
+  }
+  const existingStairwell = project.db.prepare(`SELECT registry_id, building_id FROM stairwells WHERE lower(registry_id) = ?`);
+  const resolveStairwell = (key: string) => {
+    const fresh = stairwells.get(lc(key));
+    if (fresh) return { registryId: fresh.registryId, buildingId: fresh.buildingId };
+    const row = existingStairwell.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
+    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
+  };
+
+  const units = new Map<string, UnitRecord>();
+  const buildingOfAddress = new Map<string, string>();
+  for (const item of ofKind('units')) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipped.add('unit without an id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const floorKey = item.fields.text(row, 'floor');
+      const stairwellKey = item.fields.text(row, 'stairwell');
+      const floor = floorKey ? resolveFloor(floorKey) : undefined;
+      const stairwell = stairwellKey ? resolveStairwell(stairwellKey) : undefined;
+      const buildingKey = item.fields.text(row, 'building');
+      const buildingId = floor?.buildingId ?? stairwell?.buildingId ?? (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined);
+      if (!buildingId) {
+        joins.add('units with no floor, stairwell or building in the registry (skipped)', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row.where);
+      const addressId = item.fields.text(row, 'address');
+      if (addressId) buildingOfAddress.set(lc(addressId), buildingId);
+      const useCode = item.fields.text(row, 'use');
+      units.set(lc(id), {
+        registryId: id,
+        buildingId,
+        floorId: floor?.registryId ?? null,
+        stairwellId: stairwell?.registryId ?? null,
+        addressId,
+        useCode,
+        useLabel: useCode === null ? null : profile.valueLabels['unitUse']?.[useCode] ?? labelOf('use', useCode),
+        areaSquareMeters: item.fields.number(row, 'area'),
+        rooms: item.fields.number(row, 'rooms'),
+        attributes: item.fields.attributes(row),
+      });
+    }
+  }
+
+  const buildingByGroundKey = new Map<string, string>();
+  for (const item of ofKind('buildings')) {
+    for (const row of item.rows) {
+      const key = item.fields.text(row, 'groundHeightKey');
+      const id = item.fields.id(row);
+      if (key && id && !buildingByGroundKey.has(lc(key))) buildingByGroundKey.set(lc(key), buildings.get(lc(id))?.registryId ?? id);
+    }
+  }
+  const addresses = new Map<string, AddressRecord>();
+  for (const item of ofKind('addresses')) {
+    const transform = item.crs || item.fields.column('x') || item.fields.column('point') ? transformFor(item) : null;
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipped.add('address without an id', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      if (addresses.has(lc(id))) {
+        skipped.add('address id seen before in this import (first row kept)', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      const parts = {
+        street: item.fields.text(row, 'street'),
+        houseNumber: item.fields.text(row, 'houseNumber'),
+        floorLabel: item.fields.text(row, 'floor'),
+        door: item.fields.text(row, 'door'),
+        postcode: item.fields.text(row, 'postcode'),
+        city: item.fields.text(row, 'city'),
+      };
+      const composed = [
+        [parts.street, parts.houseNumber].filter(Boolean).join(' '),
+        [parts.floorLabel ? `${parts.floorLabel}.` : null, parts.door].filter(Boolean).join(' '),
+        [parts.postcode, parts.city].filter(Boolean).join(' '),
+      ].filter((s) => s !== '').join(', ');
+      const fullText = item.fields.text(row, 'text') ?? composed;
+      if (!fullText) {
+        skipped.add('address without text or parts to build it from', row.where);
+        item.stats.rowsSkipped++;
+        continue;
+      }
+      let point: [number, number] | null = null;
+      const x = item.fields.number(row, 'x');
+      const y = item.fields.number(row, 'y');
+      const wkt = item.fields.text(row, 'point');
+      if (transform && x !== null && y !== null) point = transform(x, y);
+      else if (transform && wkt) {
+        const xy = parseWktPoint(wkt);
+        if (xy) point = transform(xy[0], xy[1]);
+      }
+      const houseKey = item.fields.text(row, 'houseNumberKey');
+      if (!point && houseKey) point = groundHeights.get(lc(houseKey))?.point ?? null;
+      const buildingKey = item.fields.text(row, 'building');
+      const buildingId =
+        (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined) ??
+        buildingOfAddress.get(lc(id)) ??
+        (houseKey ? stairwellByHouseNumber.get(lc(houseKey)) ?? buildingByGroundKey.get(lc(houseKey)) : undefined) ??
+        null;
+      if (!buildingId) joins.add('addresses not linked to a building', row.where);
+      if (!point) joins.add('addresses without a position', row.where);
+      addresses.set(lc(id), { registryId: id, lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
+    }
+  }
+  for (const unit of units.values()) {
+    if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
+  }
+
+  // 3. Write, all or nothing.
+  checkCancelled();
+  const existingIds = (table: string) => new Set((project.db.prepare(`SELECT registry_id FROM ${table}`).pluck().all() as string[]));
+  const records: ImportReport['records'] = {};
+  const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
+  let written = 0;
+  const store = new RegistryStore(project);
+  const heights = { measured: 0, floors: 0, default: 0 };
+  let report!: ImportReport;
+  project.transaction(() => {
+    const write = <T extends { registryId: string }>(table: string, items: Iterable<T>, put: (item: T) => void) => {
+      const existing = existingIds(table);
+      const counts = { imported: 0, updated: 0 };
+      for (const item of items) {
+        if (existing.has(item.registryId)) counts.updated++;
+        else counts.imported++;
+        put(item);
+        if (++written % 5000 === 0) {
+          checkCancelled();
+          progress({ phase: 'writing', detail: table, done: written, total });
+        }
+      }
+      records[table] = counts;
+    };
+    write('buildings', buildings.values(), (b) => {
+      heights[b.heightSource]++;
+      store.putBuilding(b);
+    });
+    write('floors', floors.values(), (f) => store.putFloor(f));
+    write('stairwells', stairwells.values(), (s) => store.putStairwell(s));
+    write('addresses', addresses.values(), (a) => store.putAddress(a));
+    write('units', units.values(), (u) => store.putUnit(u));
+    store.refreshExtents();
+    if (profile.attribution) project.setMeta('attribution', profile.attribution);
+    for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);
+    report = {
+      profile: profile.name,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      files: loaded.map((l) => l.stats),
+      ignoredFiles: ignored.map((p) => basename(p)),
+      records,
+      heights,
+      skipped: skipped.list(),
+      joins: joins.list(),
+    };
+    // The log row is part of the same transaction: the project never records an import that did not land.
+    project.db
+      .prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, ?, ?, ?)`)
+      .run(report.startedAt, profile.name, JSON.stringify(assigned.map((a) => a.path)), JSON.stringify(report));
+  });
+  progress({ phase: 'done', detail: 'import finished', done: total, total });
+  return report;
+}

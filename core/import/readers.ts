@@ -1,0 +1,181 @@
+/**
+ * Reading input files as rows: CSV (any delimiter, quoted fields, BOM), NDJSON and GeoJSON. Row-oriented formats
+ * stream, so a file of any size can be read; whole-document formats (GeoJSON, CityJSON) are refused above a size
+ * limit with a message that says so, instead of exhausting memory.
+ */
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parse as parseCsv, CsvError } from 'csv-parse';
+import { StoreyError } from '../../common/errors.js';
+
+export interface SourceRow {
+  /** Where the row came from, for reports: "file.csv line 12". */
+  where: string;
+  values: Record<string, unknown>;
+  /** GeoJSON geometry, coordinates in the file's CRS. */
+  geometry?: { type: string; coordinates: unknown } | null;
+}
+
+/** Rows the reader could not turn into records, with why; the import counts them and goes on. */
+export interface RowProblem {
+  where: string;
+  reason: string;
+}
+
+export const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+export function checkDocumentSize(path: string, format: string): void {
+  const size = statSync(path).size;
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new StoreyError(
+      'FILE_TOO_LARGE',
+      `${basename(path)} is ${(size / 2 ** 30).toFixed(1)} GiB; ${format} files are read whole and the limit is ${MAX_DOCUMENT_BYTES / 2 ** 20} MiB. Split it, or convert it to a line-based format (NDJSON/GeoJSONSeq, CSV).`,
+    );
+  }
+}
+
+/** Turns JSON.parse's "position N" into a line and column a person can find. */
+export function describeJsonError(text: string, error: unknown): string {
+  const message = (error as Error).message;
+  const position = /position (\d+)/.exec(message);
+  if (!position) return message;
+  const offset = Number(position[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')} at line ${line}, column ${column}`;
+}
+
+export async function readJsonDocument(path: string, format: string): Promise<unknown> {
+  checkDocumentSize(path, format);
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (error) {
+    throw new StoreyError('BAD_INPUT', `${basename(path)} is not valid JSON: ${describeJsonError(text, error)}.`);
+  }
+}
+
+/** Guesses a CSV delimiter from the header line: the candidate that splits it most. */
+export function detectDelimiter(path: string): string {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(64 * 1024);
+  const length = readSync(fd, buffer, 0, buffer.length, 0);
+  closeSync(fd);
+  const header = buffer.toString('utf8', 0, length).split(/\r?\n/)[0] ?? '';
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of [',', ';', '\t', '|']) {
+    const count = header.split(candidate).length - 1;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+export async function* readCsv(path: string, delimiter: string | undefined, problems: RowProblem[]): AsyncGenerator<SourceRow> {
+  const name = basename(path);
+  const parser = createReadStream(path).pipe(
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      delimiter: delimiter ?? detectDelimiter(path),
+      bom: true,
+      info: true,
+      relax_quotes: false,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      max_record_size: MAX_LINE_BYTES,
+    }),
+  );
+  parser.on('skip', (error: CsvError) => {
+    const line = (error as CsvError & { lines?: number }).lines;
+    problems.push({ where: `${name} line ${line ?? '?'}`, reason: `malformed CSV row (${error.message.replace(/^Invalid Record Length: /, '')})` });
+  });
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      yield { where: `${name} line ${info.lines}`, values: record };
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines;
+      throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${line ?? '?'}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Lines of a file, streamed, with a cap on line length so a binary or single-line file fails cleanly. */
+async function* readLines(path: string): AsyncGenerator<{ line: string; number: number }> {
+  let rest = '';
+  let number = 0;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    rest += chunk as string;
+    let newline: number;
+    while ((newline = rest.indexOf('\n')) !== -1) {
+      number++;
+      yield { line: rest.slice(0, newline).replace(/\r$/, ''), number };
+      rest = rest.slice(newline + 1);
+    }
+    if (rest.length > MAX_LINE_BYTES) {
+      throw new StoreyError('BAD_INPUT', `${basename(path)} line ${number + 1} is longer than ${MAX_LINE_BYTES / 2 ** 20} MiB; this is not line-delimited JSON.`);
+    }
+  }
+  if (rest.trim() !== '') yield { line: rest, number: number + 1 };
+}
+
+export async function* readNdjson(path: string, problems: RowProblem[]): AsyncGenerator<SourceRow> {
+  const name = basename(path);
+  for await (const { line, number } of readLines(path)) {
+    const text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      problems.push({ where: `${name} line ${number}`, reason: `not valid JSON (${describeJsonError(text, error)})` });
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      problems.push({ where: `${name} line ${number}`, reason: 'not a JSON object' });
+      continue;
+    }
+    // GeoJSONSeq: a Feature per line.
+    const record = value as Record<string, unknown>;
+    if (record['type'] === 'Feature') {
+      yield { where: `${name} line ${number}`, values: (record['properties'] as Record<string, unknown>) ?? {}, geometry: record['geometry'] as SourceRow['geometry'] };
+    } else {
+      yield { where: `${name} line ${number}`, values: record };
+    }
+  }
+}
+
+export interface GeoJsonDocument {
+  /** The CRS the document declares, if any. */
+  crs: string | undefined;
+  rows: SourceRow[];
+}
+
+export async function readGeoJson(path: string): Promise<GeoJsonDocument> {
+  const name = basename(path);
+  const json = (await readJsonDocument(path, 'GeoJSON')) as Record<string, unknown>;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new StoreyError('BAD_INPUT', `${name} is not a GeoJSON object.`);
+  const crsMember = json['crs'] as { properties?: { name?: unknown } } | undefined;
+  const crs = typeof crsMember?.properties?.name === 'string' ? crsMember.properties.name : undefined;
+  let features: unknown[];
+  if (json['type'] === 'FeatureCollection' && Array.isArray(json['features'])) features = json['features'];
+  else if (json['type'] === 'Feature') features = [json];
+  else throw new StoreyError('BAD_INPUT', `${name} is not a GeoJSON FeatureCollection or Feature (its type is ${JSON.stringify(json['type'])}).`);
+  const rows = features.map((feature, index) => {
+    const f = (feature ?? {}) as Record<string, unknown>;
+    return {
+      where: `${name} feature ${index + 1}`,
+      values: (f['properties'] as Record<string, unknown> | null) ?? {},
+      geometry: (f['geometry'] as SourceRow['geometry']) ?? null,
+    };
+  });
+  return { crs, rows };
+}

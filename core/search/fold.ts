@@ -1,0 +1,21 @@
+/**
+ * Folding for search: lower case, accents off, and the Nordic letters that are not accented letters in Unicode
+ * mapped to what people type without them (ø→o, æ→ae). "Rugårdsvej" and "rugardsvej" fold to the same text.
+ */
+const specials: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ł: 'l', ı: 'i', þ: 'th', ð: 'd' };
+
+export function foldForSearch(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[øæœßđłıþð]/g, (c) => specials[c] ?? c);
+}
+
+/** The words of a query, folded; at most 8, so a pasted paragraph cannot make a huge query. */
+export function searchTokens(query: string): string[] {
+  return foldForSearch(query)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0)
+    .slice(0, 8);
+}
