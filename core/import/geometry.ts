@@ -66,10 +66,11 @@ export function footprintFromGeoJson(geometry: { type: string; coordinates: unkn
     for (const ringIn of polygonIn) {
       if (!Array.isArray(ringIn)) throw new GeometryProblem('a ring is not an array of positions');
       const positions = ringIn.map(asPosition);
+      const given = positions.length;
       const first = positions[0];
       const last = positions[positions.length - 1];
       if (first && last && (first[0] !== last[0] || first[1] !== last[1])) positions.push(first);
-      if (positions.length < 4) throw new GeometryProblem(`a ring has ${positions.length} positions; a polygon ring needs at least 4`);
+      if (positions.length < 4) throw new GeometryProblem(`a ring has ${given} positions; a closed polygon ring needs at least 4`);
       if (ringSelfIntersects(positions)) throw new GeometryProblem('a ring intersects itself');
       if (Math.abs(signedArea(positions)) === 0) throw new GeometryProblem('a ring has no area');
       for (const p of positions) {

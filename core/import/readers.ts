@@ -39,6 +39,7 @@ export function checkDocumentSize(path: string, format: string): void {
 /** Turns JSON.parse's "position N" into a line and column a person can find. */
 export function describeJsonError(text: string, error: unknown): string {
   const message = (error as Error).message;
+  if (/end of JSON input/i.test(message)) return `the text ends in the middle of a value (at line ${text.split('\n').length}, the end of the file)`;
   const position = /position (\d+)/.exec(message);
   if (!position) return message;
   const offset = Number(position[1]);
@@ -91,14 +92,24 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
       max_record_size: MAX_LINE_BYTES,
     }),
   );
+  let fatal: StoreyError | undefined;
+  let lastCompleteLine = 1; // the header
   parser.on('skip', (error: CsvError) => {
     const line = (error as CsvError & { lines?: number }).lines;
+    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // An unclosed quote swallows every row after it: nothing past it can be trusted, so the file is refused.
+      // csv-parse reports where it gave up (the end); the open quote is in the row after the last complete one.
+      fatal = new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${lastCompleteLine + 1}: a quote opened there is never closed.`);
+      return;
+    }
     problems.push({ where: `${name} line ${line ?? '?'}`, reason: `malformed CSV row (${error.message.replace(/^Invalid Record Length: /, '')})` });
   });
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      lastCompleteLine = info.lines;
       yield { where: `${name} line ${info.lines}`, values: record };
     }
+    if (fatal) throw fatal;
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;

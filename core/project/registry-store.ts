@@ -10,52 +10,54 @@ import type { AddressRecord, BuildingRecord, FloorRecord, StairwellRecord, UnitR
 
 const WGS84 = 4326;
 
-function upsertSql(table: string, columns: string[]): string {
-  const updates = columns.filter((c) => c !== 'registry_id').map((c) => `${c} = excluded.${c}`);
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})
-          ON CONFLICT(registry_id) DO UPDATE SET ${updates.join(', ')}`;
+/**
+ * Update-or-insert by registry id. Not an UPSERT: the GeoPackage R-tree triggers use INSERT OR REPLACE, and an
+ * outer UPSERT overrides that conflict clause inside the trigger, which then fails on the R-tree's unique id.
+ */
+function upsert(db: ProjectFile['db'], table: string, columns: string[]): { run(values: Record<string, unknown>): void } {
+  const update = db.prepare(
+    `UPDATE ${table} SET ${columns.filter((c) => c !== 'registry_id').map((c) => `${c} = @${c}`).join(', ')} WHERE registry_id = @registry_id`,
+  );
+  const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
+  return {
+    run(values) {
+      if (update.run(values).changes === 0) insert.run(values);
+    },
+  };
 }
 
 const json = (value: object | undefined) => JSON.stringify(value ?? {});
 const bool = (value: boolean | null | undefined) => (value == null ? null : value ? 1 : 0);
 
 export class RegistryStore {
-  private readonly building: Statement;
-  private readonly floor: Statement;
-  private readonly stairwell: Statement;
-  private readonly address: Statement;
-  private readonly unit: Statement;
+  private readonly building: { run(values: Record<string, unknown>): void };
+  private readonly floor: { run(values: Record<string, unknown>): void };
+  private readonly stairwell: { run(values: Record<string, unknown>): void };
+  private readonly address: { run(values: Record<string, unknown>): void };
+  private readonly unit: { run(values: Record<string, unknown>): void };
   private readonly addressFid: Statement;
   private readonly searchDelete: Statement;
   private readonly searchInsert: Statement;
 
   constructor(private readonly project: ProjectFile) {
     const db = project.db;
-    this.building = db.prepare(
-      upsertSql('buildings', [
-        'registry_id', 'footprint', 'name', 'address', 'use_code', 'use_label', 'use_category', 'year_built',
-        'floor_count', 'dwelling_count', 'floor_area_m2', 'ground_height_m', 'height_m', 'height_source', 'attributes',
-      ]),
-    );
-    this.floor = db.prepare(
-      upsertSql('floors', ['registry_id', 'building_id', 'level_index', 'label', 'base_height_m', 'height_m', 'area_m2', 'attributes']),
-    );
-    this.stairwell = db.prepare(upsertSql('stairwells', ['registry_id', 'building_id', 'label', 'has_elevator', 'attributes']));
-    this.address = db.prepare(
-      upsertSql('addresses', [
-        'registry_id', 'geom', 'building_id', 'street', 'house_number', 'floor_label', 'door', 'postcode', 'city',
-        'full_text', 'attributes',
-      ]),
-    );
+    this.building = upsert(db, 'buildings', [
+      'registry_id', 'footprint', 'name', 'address', 'use_code', 'use_label', 'use_category', 'year_built',
+      'floor_count', 'dwelling_count', 'floor_area_m2', 'ground_height_m', 'height_m', 'height_source', 'attributes',
+    ]);
+    this.floor = upsert(db, 'floors', ['registry_id', 'building_id', 'level_index', 'label', 'base_height_m', 'height_m', 'area_m2', 'attributes']);
+    this.stairwell = upsert(db, 'stairwells', ['registry_id', 'building_id', 'label', 'has_elevator', 'attributes']);
+    this.address = upsert(db, 'addresses', [
+      'registry_id', 'geom', 'building_id', 'street', 'house_number', 'floor_label', 'door', 'postcode', 'city',
+      'full_text', 'attributes',
+    ]);
     this.addressFid = db.prepare(`SELECT fid FROM addresses WHERE registry_id = ?`).pluck();
     this.searchDelete = db.prepare(`DELETE FROM storey_address_search WHERE rowid = ?`);
     this.searchInsert = db.prepare(`INSERT INTO storey_address_search (rowid, text) VALUES (?, ?)`);
-    this.unit = db.prepare(
-      upsertSql('units', [
-        'registry_id', 'building_id', 'floor_id', 'stairwell_id', 'address_id', 'use_code', 'use_label', 'area_m2',
-        'rooms', 'attributes',
-      ]),
-    );
+    this.unit = upsert(db, 'units', [
+      'registry_id', 'building_id', 'floor_id', 'stairwell_id', 'address_id', 'use_code', 'use_label', 'area_m2',
+      'rooms', 'attributes',
+    ]);
   }
 
   putBuilding(b: BuildingRecord): void {

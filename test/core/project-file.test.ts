@@ -90,6 +90,22 @@ test('a truncated project is reported as damaged, not opened', () => {
   }
 });
 
+test('an older project is upgraded on open: schema 1 gets the address search index of schema 2', () => {
+  const old = join(dir, 'schema1.storey');
+  copyFileSync(samplePath, old);
+  // Turn a current file back into a schema-1 file: what migration 2 adds, removed.
+  const db = new Database(old);
+  db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
+  const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
+  db.close();
+  assert.throws(() => ProjectFile.open(old, { readOnly: true }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY' && /must be upgraded/.test(e.message));
+  const project = ProjectFile.open(old);
+  assert.equal(project.schemaVersion, latestSchemaVersion);
+  assert.equal(project.db.prepare('SELECT count(*) FROM storey_address_search').pluck().get(), addressCount);
+  assert.ok((project.db.prepare(`SELECT count(*) FROM storey_address_search WHERE storey_address_search MATCH '"sondergade"*'`).pluck().get() as number) > 0);
+  project.close();
+});
+
 test('read-only open does not write and refuses writes', () => {
   const before = sha256(samplePath);
   const project = ProjectFile.open(samplePath, { readOnly: true });
