@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import {
   AddressMatch,
+  ImportJob,
+  ImportProfileSummary,
   BuildingDetail,
   BuildingShape,
   ProjectInfo,
@@ -39,6 +41,29 @@ export const operations = {
   searchAddresses: {
     input: z.object({ query: z.string().max(500), limit: z.number().int().min(1).max(100).optional() }).strict(),
     output: z.object({ matches: z.array(AddressMatch) }),
+  },
+  /** The import profiles shipped with Storey (resources/profiles). */
+  listImportProfiles: {
+    input: z.object({}).strict(),
+    output: z.object({ profiles: z.array(ImportProfileSummary) }),
+  },
+  /**
+   * Starts importing files or folders on the host's disk with a shipped profile (its id) or a profile file path.
+   * Runs off the host's event loop; poll getImportJob. One import at a time: BUSY otherwise.
+   */
+  startImport: {
+    input: z.object({ profile: z.string().min(1).max(1000), inputs: z.array(z.string().min(1).max(4000)).min(1).max(1000) }).strict(),
+    output: ImportJob,
+  },
+  /** Progress, and at the end the report or the error, of an import job. */
+  getImportJob: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: ImportJob,
+  },
+  /** Asks a running import to stop; it rolls back and the project stays as it was. */
+  cancelImport: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: ImportJob,
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

@@ -140,3 +140,16 @@ export const ImportProgress = z.object({
   total: z.number(),
 });
 export type ImportProgress = z.infer<typeof ImportProgress>;
+
+export const ImportJob = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  profile: z.string(),
+  progress: ImportProgress,
+  report: ImportReport.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type ImportJob = z.infer<typeof ImportJob>;
+
+export const ImportProfileSummary = z.object({ id: z.string(), name: z.string(), description: z.string(), patterns: z.array(z.string()) });
+export type ImportProfileSummary = z.infer<typeof ImportProfileSummary>;

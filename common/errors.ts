@@ -16,6 +16,7 @@ export const errorCodes = [
   'BAD_INPUT',
   'FILE_TOO_LARGE',
   'CANCELLED',
+  'BUSY',
   'INTERNAL',
 ] as const;
 

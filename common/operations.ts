@@ -2,7 +2,17 @@
  * The names of the StoreyApi operations, without their schemas. The sandboxed preload imports only this list, so it
  * stays small; contract.ts checks at compile time that its schema table has exactly these keys.
  */
-export const operationNames = ['getProjectInfo', 'listBuildingShapes', 'getBuilding', 'listFloorUnits', 'searchAddresses'] as const;
+export const operationNames = [
+  'getProjectInfo',
+  'listBuildingShapes',
+  'getBuilding',
+  'listFloorUnits',
+  'searchAddresses',
+  'listImportProfiles',
+  'startImport',
+  'getImportJob',
+  'cancelImport',
+] as const;
 
 export type OperationName = (typeof operationNames)[number];
 

@@ -6,7 +6,8 @@ import { colorOfCategory, useCategoryLabels } from './palette.js';
 function formatValue(attribute: AttributeValue): string {
   const { value, unit } = attribute;
   if (value === null || value === '') return '—';
-  const text = typeof value === 'number' ? formatNumber(value, 1) : String(value);
+  // Measures (with a unit) get digit grouping; years, codes and counts read as written.
+  const text = typeof value === 'number' && (unit || !Number.isInteger(value)) ? formatNumber(value, 1) : String(value);
   return unit ? `${text} ${unit}` : text;
 }
 

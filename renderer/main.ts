@@ -6,10 +6,15 @@ import { renderBuilding, renderUnits } from './building-panel.js';
 import { formatNumber, h } from './dom.js';
 import { CityGlobe } from './globe/city-globe.js';
 import { colorOfCategory, useCategoryLabels } from './palette.js';
+import { openImportDialog } from './import-dialog.js';
+import { mountSearchBox } from './search-box.js';
 
 const api = connectApi();
 
 const elements = {
+  search: document.getElementById('search') as HTMLInputElement,
+  searchResults: document.getElementById('search-results')!,
+  importButton: document.getElementById('import-button') as HTMLButtonElement,
   title: document.getElementById('project-title')!,
   badge: document.getElementById('project-badge')!,
   panel: document.getElementById('panel')!,
@@ -108,28 +113,82 @@ function renderLegend(categories: string[]): void {
   );
 }
 
+let searchBox: { focus(): void } | undefined;
+
+function showImport(): void {
+  if (info?.readOnly) {
+    showError(new Error(`${info.fileName} is open read-only; nothing can be imported into it.`));
+    return;
+  }
+  openImportDialog(api, () => void reloadCity(), showError);
+}
+
+async function reloadCity(): Promise<void> {
+  info = await api.getProjectInfo({});
+  renderHeader();
+  const { buildings } = await api.listBuildingShapes({});
+  shapes = buildings;
+  globe?.showBuildings(buildings);
+  renderLegend([...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b)));
+  if (info.extent) globe?.viewExtent(info.extent);
+  selected = null;
+  renderSelection();
+}
+
 document.addEventListener('keydown', (event) => {
   const target = event.target as HTMLElement | null;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+    searchBox?.focus();
+    event.preventDefault();
+    return;
+  }
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'i') {
+    showImport();
+    event.preventDefault();
+    return;
+  }
   if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
-  if (event.key === 'Escape') void selectBuilding(null);
+  if (document.querySelector('dialog[open]')) return;
+  if (event.key === '/') searchBox?.focus();
+  else if (event.key === 'Escape') void selectBuilding(null);
   else if (event.key === 'PageUp' || (event.key === 'ArrowUp' && event.altKey)) stepFloor(1);
   else if (event.key === 'PageDown' || (event.key === 'ArrowDown' && event.altKey)) stepFloor(-1);
   else return;
   event.preventDefault();
 });
 
-async function start(): Promise<void> {
-  document.body.dataset['state'] = 'loading';
-  info = await api.getProjectInfo({});
+function renderHeader(): void {
+  if (!info) return;
   document.title = `${info.name} — Storey`;
   elements.title.textContent = info.name;
   elements.badge.hidden = !info.synthetic;
-  elements.status.textContent = `${info.fileName} · ${formatNumber(info.counts.buildings)} buildings · ${formatNumber(info.counts.units)} units · schema ${info.schemaVersion}${info.readOnly ? ' · read-only' : ''}`;
+  elements.status.textContent = `${info.fileName} · ${formatNumber(info.counts.buildings)} buildings · ${formatNumber(info.counts.units)} units · schema ${info.schemaVersion}${info.readOnly ? ' · read-only' : ''}${info.attribution ? ' · ' + info.attribution : ''}`;
+  elements.importButton.disabled = info.readOnly;
+}
+
+let shapes: Array<{ id: string; heightMeters: number }> = [];
+
+async function start(): Promise<void> {
+  document.body.dataset['state'] = 'loading';
+  info = await api.getProjectInfo({});
+  renderHeader();
   renderOverview();
 
   globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
   globe.onPick((id) => void selectBuilding(id));
+  const geocoder = globe.createGeocoder(async (query) => (await api.searchAddresses({ query, limit: 8 })).matches);
+  searchBox = mountSearchBox(elements.search, elements.searchResults, {
+    search: (query) => geocoder.geocode(query),
+    choose: (match) => {
+      if (match.buildingId && globe!.hasBuilding(match.buildingId)) globe!.flyToBuilding(match.buildingId);
+      else if (match.lonDegrees !== null && match.latDegrees !== null) globe!.flyToPoint(match.lonDegrees, match.latDegrees);
+      if (match.buildingId) void selectBuilding(match.buildingId);
+    },
+    onError: showError,
+  });
+  elements.importButton.addEventListener('click', showImport);
   const { buildings } = await api.listBuildingShapes({});
+  shapes = buildings;
   globe.showBuildings(buildings);
   renderLegend([...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b)));
   if (info.extent) globe.viewExtent(info.extent);
@@ -138,7 +197,7 @@ async function start(): Promise<void> {
   (window as unknown as { storeyView: unknown }).storeyView = {
     globeState: () => ({ ...globe!.state }),
     screenPositionOf: (id: string) => globe!.screenPositionOf(id),
-    buildingIds: () => buildings.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
+    buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
   };
 }

@@ -53,8 +53,9 @@ const nodeCommon = {
 async function buildCli() {
   await build({
     ...nodeCommon,
-    entryPoints: [join(root, 'cli/storey.ts')],
-    outfile: join(dist, 'cli/storey.mjs'),
+    entryPoints: { storey: join(root, 'cli/storey.ts'), 'import-worker': join(root, 'core/import/import-worker.ts') },
+    outdir: join(dist, 'cli'),
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
   });
 }
@@ -65,6 +66,12 @@ async function buildDesktop() {
     entryPoints: [join(root, 'main/desktop/main.ts')],
     outfile: join(dist, 'desktop/main.cjs'),
     format: 'cjs',
+  });
+  await build({
+    ...nodeCommon,
+    entryPoints: [join(root, 'core/import/import-worker.ts')],
+    outfile: join(dist, 'desktop/import-worker.mjs'),
+    format: 'esm',
   });
   // Sandboxed preloads cannot require app modules, so the preload is bundled whole (electron stays external).
   await build({

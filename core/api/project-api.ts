@@ -2,11 +2,16 @@
  * StoreyApi over one open project file. Hosts (desktop IPC, web host) validate input with the contract's schemas
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
-import type { AddressMatch, AttributeValue, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import type { AddressMatch, AttributeValue, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
+import type { ImportJobs } from '../import/import-jobs.js';
+import { assignInputs, expandInputPaths } from '../import/importer.js';
+import { loadProfile } from '../import/profile.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface BuildingRow {
   registry_id: string;
@@ -45,8 +50,53 @@ function attributeList(row: BuildingRow, labels: Map<string, string>): Attribute
   return list;
 }
 
+/** What a host provides for imports: the job runner and where the shipped profiles are. */
+export interface ImportServices {
+  jobs: ImportJobs;
+  profilesDir: string;
+}
+
 export class ProjectApi implements StoreyApi {
-  constructor(private readonly project: ProjectFile) {}
+  constructor(
+    private readonly project: ProjectFile,
+    private readonly imports?: ImportServices,
+  ) {}
+
+  private importServices(): ImportServices {
+    if (this.project.readOnly) throw new StoreyError('READ_ONLY', `${this.project.fileName} is open read-only, so nothing can be imported into it.`);
+    if (!this.imports) throw new StoreyError('INTERNAL', 'This host does not run imports.');
+    return this.imports;
+  }
+
+  async listImportProfiles(): Promise<{ profiles: ImportProfileSummary[] }> {
+    if (!this.imports) return { profiles: [] };
+    const dir = this.imports.profilesDir;
+    const profiles = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => {
+        const profile = loadProfile(join(dir, f));
+        return { id: f.slice(0, -5), name: profile.name, description: profile.description, patterns: profile.inputs.map((i) => i.match) };
+      });
+    return { profiles };
+  }
+
+  async startImport({ profile, inputs }: { profile: string; inputs: string[] }): Promise<ImportJob> {
+    const services = this.importServices();
+    const isShipped = /^[\w-]+$/.test(profile);
+    const loaded = loadProfile(isShipped ? join(services.profilesDir, `${profile}.json`) : profile);
+    // Fail fast on missing or unmatched inputs, before a worker starts.
+    assignInputs(loaded, expandInputPaths(inputs));
+    return services.jobs.start(loaded, inputs);
+  }
+
+  async getImportJob({ jobId }: { jobId: string }): Promise<ImportJob> {
+    return this.importServices().jobs.get(jobId);
+  }
+
+  async cancelImport({ jobId }: { jobId: string }): Promise<ImportJob> {
+    return this.importServices().jobs.cancel(jobId);
+  }
 
   /** Labels an import profile gave to extra attribute columns. */
   private attributeLabels(): Map<string, string> {

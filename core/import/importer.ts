@@ -21,6 +21,8 @@ import { readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } fro
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
+  /** Polled between batches, also inside the write transaction (where no message can arrive): true cancels. */
+  shouldCancel?: () => boolean;
 }
 
 /** Counts by reason, with the first few places, for the report. */
@@ -165,7 +167,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const started = Date.now();
   const progress = (p: ImportProgress) => options.onProgress?.(p);
   const checkCancelled = () => {
-    if (options.signal?.aborted) throw new StoreyError('CANCELLED', 'The import was cancelled; the project is unchanged.');
+    if (options.signal?.aborted || options.shouldCancel?.()) throw new StoreyError('CANCELLED', 'The import was cancelled; the project is unchanged.');
   };
   const { assigned, ignored } = assignInputs(profile, expandInputPaths(paths));
   const skipped = new Tally();
@@ -639,6 +641,9 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     write('stairwells', stairwells.values(), (s) => store.putStairwell(s));
     write('addresses', addresses.values(), (a) => store.putAddress(a));
     write('units', units.values(), (u) => store.putUnit(u));
+    // Registers rarely put an address on the building itself: name it by its shortest (house-number) address.
+    project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
+                       ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
     store.refreshExtents();
     if (profile.attribution) project.setMeta('attribution', profile.attribution);
     for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);

@@ -4,6 +4,9 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol } from 'electron';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ImportJobs } from '../../core/import/import-jobs.js';
 import { apiChannel } from '../../common/operations.js';
 import { createDispatcher } from '../../core/api/dispatch.js';
 import { ProjectApi } from '../../core/api/project-api.js';
@@ -72,7 +75,13 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const dispatch = createDispatcher(new ProjectApi(project));
+  const imports = project.readOnly
+    ? undefined
+    : {
+        jobs: new ImportJobs(project.path, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
+        profilesDir: join(appRoot, 'resources', 'profiles'),
+      };
+  const dispatch = createDispatcher(new ProjectApi(project, imports));
   ipcMain.handle(apiChannel, async (event, operation: unknown, input: unknown) => {
     if (!isTrustedSender(event, (contents) => [...windows].some((w) => w.webContents === contents))) {
       return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the call did not come from a Storey window.' } };

@@ -9,6 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { createDispatcher, type Dispatch } from '../../core/api/dispatch.js';
 import { ProjectApi } from '../../core/api/project-api.js';
 import { ProjectFile } from '../../core/project/project-file.js';
+import { ImportJobs } from '../../core/import/import-jobs.js';
+import { spawnImportWorker } from '../../core/import/worker-url.js';
+import { findPackageRoot } from '../../core/paths.js';
+import { join } from 'node:path';
 import { createStaticHandler, errorResponse, securityHeaders, type HandlerResponse } from '../../core/serve/app-handler.js';
 
 export interface WebHostOptions {
@@ -20,6 +24,8 @@ export interface WebHostOptions {
   /** Fixed token for tests; normally a fresh random one per run. */
   token?: string;
   readOnly?: boolean;
+  /** Folder of shipped import profiles; defaults to resources/profiles of the package. */
+  profilesDir?: string;
 }
 
 export interface WebHost {
@@ -105,7 +111,11 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, operation: s
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const project = ProjectFile.open(options.projectPath, { readOnly: options.readOnly ?? false });
-  const dispatch = createDispatcher(new ProjectApi(project));
+  const readOnly = options.readOnly ?? false;
+  const imports = readOnly
+    ? undefined
+    : { jobs: new ImportJobs(options.projectPath, spawnImportWorker), profilesDir: options.profilesDir ?? join(findPackageRoot(import.meta.dirname ?? '.'), 'resources', 'profiles') };
+  const dispatch = createDispatcher(new ProjectApi(project, imports));
   const serveStatic = createStaticHandler(options.staticRoot);
   const token = options.token ?? randomBytes(24).toString('base64url');
   let port = 0;

@@ -26,7 +26,8 @@ import {
   ScreenSpaceEventType,
   TileMapServiceImageryProvider,
 } from 'cesium';
-import type { BuildingShape, Extent } from '../../common/contract.js';
+import type { AddressMatch, BuildingShape, Extent } from '../../common/contract.js';
+import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectionColor } from '../palette.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
@@ -156,6 +157,26 @@ export class CityGlobe {
     this.selectedId = id && this.shapes.has(id) ? id : null;
     if (this.selectedId) this.paint(this.selectedId, selectionColor);
     this.widget.scene.requestRender();
+  }
+
+  /** A Cesium geocoder over the project's addresses, whose destinations are this globe's buildings. */
+  createGeocoder(search: (query: string) => Promise<AddressMatch[]>): ProjectAddressGeocoder {
+    return new ProjectAddressGeocoder(search, (id) => {
+      const shape = this.shapes.get(id);
+      return shape ? new BoundingSphere(this.centreOf(shape, shape.heightMeters / 2), Math.max(shape.heightMeters, 20)) : undefined;
+    });
+  }
+
+  /** Flies to a point (no building to show), looking down at it from a few hundred metres. */
+  flyToPoint(lonDegrees: number, latDegrees: number): void {
+    this.widget.camera.flyToBoundingSphere(new BoundingSphere(Cartesian3.fromDegrees(lonDegrees, latDegrees, 0), 40), {
+      offset: new HeadingPitchRange(this.widget.camera.heading, CesiumMath.toRadians(-45), 300),
+      duration: 0.8,
+    });
+  }
+
+  hasBuilding(id: string): boolean {
+    return this.shapes.has(id);
   }
 
   /** Flies to a building, keeping the oblique angle. */

@@ -13,12 +13,19 @@ import { StoreyError } from '../../common/errors.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { startWebHost, type WebHost } from '../../main/web/web-host.js';
 import { tempDir } from '../support/temp.js';
+import { sharedData } from '../support/shared-data.js';
+import { ProjectFile } from '../../core/project/project-file.js';
 
 const dir = tempDir();
 const projectPath = join(dir, 'sample.storey');
 const staticRoot = join(dir, 'static');
 let host: WebHost;
 let api: StoreyApi;
+let writableHost: WebHost;
+let writableApi: StoreyApi;
+let importJobId = '';
+const writable = () => writableApi;
+const delft = sharedData('nl-delft-cityjson', 'delft-3dbgt.city.json');
 
 interface RawResponse {
   status: number;
@@ -61,8 +68,22 @@ before(async () => {
   writeFileSync(join(dir, 'secret.txt'), 'outside the static root');
   host = await startWebHost({ projectPath, staticRoot, readOnly: true });
   api = createApiClient(async (operation, input) => (await call(operation, input)).result);
+  const emptyPath = join(dir, 'empty.storey');
+  ProjectFile.create(emptyPath, { name: 'empty' }).close();
+  writableHost = await startWebHost({ projectPath: emptyPath, staticRoot });
+  writableApi = createApiClient(async (operation, input) => {
+    const response = await fetch(`${writableHost.origin}/api/${operation}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${writableHost.token}` },
+      body: JSON.stringify(input),
+    });
+    return (await response.json()) as ApiResult;
+  });
 });
-after(() => host.close());
+after(async () => {
+  await host.close();
+  await writableHost.close();
+});
 
 describe('every operation through the web host', () => {
   // One entry per operation: the type makes a new operation without a contract test a compile error.
@@ -126,13 +147,61 @@ describe('every operation through the web host', () => {
       },
       bad: { query: 7 },
     },
+    listImportProfiles: {
+      good: async () => {
+        const { profiles } = await writable().listImportProfiles({});
+        assert.deepEqual(profiles.map((p) => p.id).sort(), ['cityjson', 'dk-bbr']);
+        assert.ok(profiles.find((p) => p.id === 'dk-bbr')!.patterns.includes('bbr_enhed*.csv'));
+      },
+      bad: { all: true },
+    },
+    startImport: {
+      good: async () => {
+        await assert.rejects(api.startImport({ profile: 'cityjson', inputs: [delft] }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+        await assert.rejects(writable().startImport({ profile: 'no-such-profile', inputs: [delft] }), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND');
+        await assert.rejects(writable().startImport({ profile: 'cityjson', inputs: ['/no/such/file.city.json'] }), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND');
+        const job = await writable().startImport({ profile: 'cityjson', inputs: [delft] });
+        assert.equal(job.state, 'running');
+        importJobId = job.id;
+      },
+      bad: { profile: 'cityjson', inputs: [] },
+    },
+    getImportJob: {
+      good: async () => {
+        let job = await writable().getImportJob({ jobId: importJobId });
+        for (let i = 0; job.state === 'running' && i < 200; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          job = await writable().getImportJob({ jobId: importJobId });
+        }
+        assert.equal(job.state, 'done', JSON.stringify(job.error));
+        assert.equal(job.report!.records['buildings']!.imported, 160);
+        assert.equal((await writable().getProjectInfo({})).counts.buildings, 160, 'the host sees what the worker wrote');
+        await assert.rejects(writable().getImportJob({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: {},
+    },
+    cancelImport: {
+      good: async () => {
+        const job = await writable().startImport({ profile: 'cityjson', inputs: [delft] });
+        await writable().cancelImport({ jobId: job.id });
+        let state = await writable().getImportJob({ jobId: job.id });
+        for (let i = 0; state.state === 'running' && i < 200; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          state = await writable().getImportJob({ jobId: job.id });
+        }
+        assert.equal(state.state, 'cancelled');
+        assert.equal(state.error?.code, 'CANCELLED');
+        assert.equal((await writable().getProjectInfo({})).lastImport?.buildingsUpdated, 0, 'the cancelled re-import left no trace');
+      },
+      bad: { jobId: 5 },
+    },
   };
 
   for (const name of operationNames) {
     test(`${name}: answers, and its output matches the contract`, async () => {
       await cases[name].good();
       // Operations without required arguments: the raw HTTP answer must parse with the contract's output schema.
-      const input = ({ getProjectInfo: {}, listBuildingShapes: {}, searchAddresses: { query: 'Ahornvej' } } as Partial<Record<OperationName, unknown>>)[name];
+      const input = ({ getProjectInfo: {}, listBuildingShapes: {}, searchAddresses: { query: 'Ahornvej' }, listImportProfiles: {} } as Partial<Record<OperationName, unknown>>)[name];
       if (input) {
         const { status, result } = await call(name, input);
         assert.equal(status, 200);

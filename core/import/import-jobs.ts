@@ -1,0 +1,75 @@
+/**
+ * Import jobs for the hosts: one at a time per project (SQLite has one writer), each on a worker thread, with
+ * progress to poll and a cancel that rolls the whole import back.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { ImportJob } from '../../common/contract.js';
+import { StoreyError } from '../../common/errors.js';
+import type { ImportWorkerData } from './import-worker.js';
+import type { Profile } from './profile.js';
+
+interface Running {
+  job: ImportJob;
+  cancelFlag: Int32Array;
+}
+
+export class ImportJobs {
+  private readonly jobs = new Map<string, Running>();
+
+  /**
+   * @param spawn starts import-worker with the given data (hosts know where its module is: source or bundle)
+   * @param onFinished called after an import landed
+   */
+  constructor(
+    private readonly projectPath: string,
+    private readonly spawn: (data: ImportWorkerData) => Worker,
+    private readonly onFinished: () => void = () => {},
+  ) {}
+
+  start(profile: Profile, inputs: string[]): ImportJob {
+    if ([...this.jobs.values()].some((r) => r.job.state === 'running')) {
+      throw new StoreyError('BUSY', 'An import is already running on this project; wait for it or cancel it first.');
+    }
+    const id = randomUUID();
+    const flag = new SharedArrayBuffer(4);
+    const running: Running = {
+      job: { id, state: 'running', profile: profile.name, progress: { phase: 'reading', detail: 'starting', done: 0, total: 1 }, report: null, error: null },
+      cancelFlag: new Int32Array(flag),
+    };
+    this.jobs.set(id, running);
+    const data: ImportWorkerData = { projectPath: this.projectPath, profile, inputs, cancelFlag: flag };
+    const worker = this.spawn(data);
+    worker.on('message', (message: { type: string; progress?: ImportJob['progress']; report?: ImportJob['report']; error?: ImportJob['error'] }) => {
+      if (message.type === 'progress' && message.progress) running.job.progress = message.progress;
+      if (message.type === 'done') {
+        running.job = { ...running.job, state: 'done', report: message.report ?? null, progress: { phase: 'done', detail: 'import finished', done: 1, total: 1 } };
+        this.onFinished();
+      }
+      if (message.type === 'failed') {
+        running.job = { ...running.job, state: message.error?.code === 'CANCELLED' ? 'cancelled' : 'failed', error: message.error ?? null };
+      }
+    });
+    worker.on('error', (error) => {
+      running.job = { ...running.job, state: 'failed', error: { code: 'INTERNAL', message: `The import worker stopped: ${error.message}` } };
+    });
+    worker.on('exit', () => {
+      if (running.job.state === 'running') running.job = { ...running.job, state: 'failed', error: { code: 'INTERNAL', message: 'The import worker exited without a result.' } };
+    });
+    return running.job;
+  }
+
+  get(id: string): ImportJob {
+    const running = this.jobs.get(id);
+    if (!running) throw new StoreyError('NOT_FOUND', `No import job ${id}.`);
+    return running.job;
+  }
+
+  cancel(id: string): ImportJob {
+    const running = this.jobs.get(id);
+    if (!running) throw new StoreyError('NOT_FOUND', `No import job ${id}.`);
+    Atomics.store(running.cancelFlag, 0, 1);
+    return running.job;
+  }
+}
+

@@ -1,0 +1,33 @@
+/**
+ * Runs one registry import on a worker thread, so a host's event loop (the Electron main process, the web host)
+ * keeps answering while SQLite works. Progress and the outcome go back as messages; cancelling is a shared flag the
+ * import polls, because a message cannot arrive while the write transaction runs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorPayload } from '../../common/errors.js';
+import { ProjectFile } from '../project/project-file.js';
+import { importRegistry } from './importer.js';
+import type { Profile } from './profile.js';
+
+export interface ImportWorkerData {
+  projectPath: string;
+  profile: Profile;
+  inputs: string[];
+  cancelFlag: SharedArrayBuffer;
+}
+
+const data = workerData as ImportWorkerData;
+const cancelled = new Int32Array(data.cancelFlag);
+let project: ProjectFile | undefined;
+try {
+  project = ProjectFile.open(data.projectPath);
+  const report = await importRegistry(project, data.profile, data.inputs, {
+    shouldCancel: () => Atomics.load(cancelled, 0) === 1,
+    onProgress: (progress) => parentPort!.postMessage({ type: 'progress', progress }),
+  });
+  parentPort!.postMessage({ type: 'done', report });
+} catch (error) {
+  parentPort!.postMessage({ type: 'failed', error: toErrorPayload(error) });
+} finally {
+  project?.close();
+}
