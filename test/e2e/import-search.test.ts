@@ -3,7 +3,7 @@
  * and a report, then the search box finds "Ridehusgade 49", flies there and the panel lists the registry's floors.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
