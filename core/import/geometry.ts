@@ -18,13 +18,17 @@ function asPosition(value: unknown): number[] {
   return value as number[];
 }
 
+function orientation(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): number {
+  const v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
+}
+
 function segmentsCross(a: number[], b: number[], c: number[], d: number[]): boolean {
-  const orient = (p: number[], q: number[], r: number[]) => Math.sign((q[0]! - p[0]!) * (r[1]! - p[1]!) - (q[1]! - p[1]!) * (r[0]! - p[0]!));
-  const o1 = orient(a, b, c);
-  const o2 = orient(a, b, d);
-  const o3 = orient(c, d, a);
-  const o4 = orient(c, d, b);
-  return o1 * o2 < 0 && o3 * o4 < 0;
+  const ax = a[0]!, ay = a[1]!, bx = b[0]!, by = b[1]!, cx = c[0]!, cy = c[1]!, dx = d[0]!, dy = d[1]!;
+  // Cheap rejection first: segments whose boxes do not overlap cannot cross.
+  if (Math.max(ax, bx) < Math.min(cx, dx) || Math.max(cx, dx) < Math.min(ax, bx)) return false;
+  if (Math.max(ay, by) < Math.min(cy, dy) || Math.max(cy, dy) < Math.min(ay, by)) return false;
+  return orientation(ax, ay, bx, by, cx, cy) * orientation(ax, ay, bx, by, dx, dy) < 0 && orientation(cx, cy, dx, dy, ax, ay) * orientation(cx, cy, dx, dy, bx, by) < 0;
 }
 
 /** True when two non-adjacent edges of a closed ring cross. Rings of footprints are small, so O(n²) is fine. */

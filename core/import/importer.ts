@@ -619,13 +619,14 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const heights = { measured: 0, floors: 0, default: 0 };
   let report!: ImportReport;
   project.transaction(() => {
-    const write = <T extends { registryId: string }>(table: string, items: Iterable<T>, put: (item: T) => void) => {
+    const write = <T extends { registryId: string }>(table: string, items: Iterable<T>, put: (item: T, isNew: boolean) => void) => {
       const existing = existingIds(table);
       const counts = { imported: 0, updated: 0 };
       for (const item of items) {
-        if (existing.has(item.registryId)) counts.updated++;
-        else counts.imported++;
-        put(item);
+        const isNew = !existing.has(item.registryId);
+        if (isNew) counts.imported++;
+        else counts.updated++;
+        put(item, isNew);
         if (++written % 5000 === 0) {
           checkCancelled();
           progress({ phase: 'writing', detail: table, done: written, total });
@@ -633,14 +634,16 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       }
       records[table] = counts;
     };
-    write('buildings', buildings.values(), (b) => {
+    store.bulk(() => {
+    write('buildings', buildings.values(), (b, isNew) => {
       heights[b.heightSource]++;
-      store.putBuilding(b);
+      store.putBuilding(b, isNew);
     });
-    write('floors', floors.values(), (f) => store.putFloor(f));
-    write('stairwells', stairwells.values(), (s) => store.putStairwell(s));
-    write('addresses', addresses.values(), (a) => store.putAddress(a));
-    write('units', units.values(), (u) => store.putUnit(u));
+    write('floors', floors.values(), (f, isNew) => store.putFloor(f, isNew));
+    write('stairwells', stairwells.values(), (s, isNew) => store.putStairwell(s, isNew));
+    write('addresses', addresses.values(), (a, isNew) => store.putAddress(a, isNew));
+    write('units', units.values(), (u, isNew) => store.putUnit(u, isNew));
+    });
     // Registers rarely put an address on the building itself: name it by its shortest (house-number) address.
     project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
                        ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);

@@ -6,7 +6,6 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parse as parseCsv, CsvError } from 'csv-parse';
 import { StoreyError } from '../../common/errors.js';
 
 export interface SourceRow {
@@ -78,44 +77,105 @@ export function detectDelimiter(path: string): string {
   return best;
 }
 
+/** Splits one CSV record that contains quotes (RFC 4180: quoted fields, doubled quotes inside). Null if malformed. */
+export function splitQuotedRecord(text: string, delimiter: string): string[] | null {
+  const fields: string[] = [];
+  let field = '';
+  let i = 0;
+  while (i <= text.length) {
+    if (text[i] === '"') {
+      // Quoted field: runs to the closing quote; "" is a literal quote.
+      i++;
+      for (;;) {
+        const close = text.indexOf('"', i);
+        if (close === -1) return null;
+        field += text.slice(i, close);
+        if (text[close + 1] === '"') {
+          field += '"';
+          i = close + 2;
+          continue;
+        }
+        i = close + 1;
+        break;
+      }
+      if (i < text.length && text[i] !== delimiter) return null; // text after the closing quote
+    } else {
+      let end = text.indexOf(delimiter, i);
+      if (end === -1) end = text.length;
+      const raw = text.slice(i, end);
+      if (raw.includes('"')) return null; // a quote inside an unquoted field
+      field = raw;
+      i = end;
+    }
+    fields.push(field);
+    field = '';
+    i++; // past the delimiter (or past the end, which ends the loop)
+  }
+  return fields;
+}
+
+function quoteCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/**
+ * CSV rows as objects keyed by the header. Streams line by line: lines without quotes take a fast path (split);
+ * a quoted field may span lines. An unclosed quote swallows everything after it, so it stops the import with the
+ * line where it opened; a row with the wrong number of fields or a stray quote is skipped with a counted reason.
+ */
 export async function* readCsv(path: string, delimiter: string | undefined, problems: RowProblem[]): AsyncGenerator<SourceRow> {
   const name = basename(path);
-  const parser = createReadStream(path).pipe(
-    parseCsv({
-      columns: (header: string[]) => header.map((h) => h.trim()),
-      delimiter: delimiter ?? detectDelimiter(path),
-      bom: true,
-      info: true,
-      relax_quotes: false,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      max_record_size: MAX_LINE_BYTES,
-    }),
-  );
-  let fatal: StoreyError | undefined;
-  let lastCompleteLine = 1; // the header
-  parser.on('skip', (error: CsvError) => {
-    const line = (error as CsvError & { lines?: number }).lines;
-    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // An unclosed quote swallows every row after it: nothing past it can be trusted, so the file is refused.
-      // csv-parse reports where it gave up (the end); the open quote is in the row after the last complete one.
-      fatal = new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${lastCompleteLine + 1}: a quote opened there is never closed.`);
-      return;
+  const separator = delimiter ?? detectDelimiter(path);
+  let header: string[] | null = null;
+  let pending: string | null = null;
+  let pendingLine = 0;
+  for await (const { line, number } of readLines(path)) {
+    let text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+    let startLine = number;
+    if (pending !== null) {
+      text = `${pending}\n${text}`;
+      startLine = pendingLine;
+      if (text.length > MAX_LINE_BYTES) {
+        throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quoted field there runs past ${MAX_LINE_BYTES / 2 ** 20} MiB.`);
+      }
     }
-    problems.push({ where: `${name} line ${line ?? '?'}`, reason: `malformed CSV row (${error.message.replace(/^Invalid Record Length: /, '')})` });
-  });
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      lastCompleteLine = info.lines;
-      yield { where: `${name} line ${info.lines}`, values: record };
+    let fields: string[] | null;
+    if (!text.includes('"')) {
+      fields = text.split(separator);
+    } else {
+      if (quoteCount(text) % 2 === 1) {
+        // Inside a quoted field that continues on the next line.
+        pending = text;
+        pendingLine = startLine;
+        continue;
+      }
+      fields = splitQuotedRecord(text, separator);
     }
-    if (fatal) throw fatal;
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${line ?? '?'}: ${error.message}`);
+    pending = null;
+    if (header === null) {
+      if (text.trim() === '') continue;
+      if (!fields) throw new StoreyError('BAD_INPUT', `${name} line ${startLine}: the header row is not valid CSV.`);
+      header = fields.map((f) => f.trim());
+      continue;
     }
-    throw error;
+    if (text === '') continue;
+    const where = `${name} line ${startLine}`;
+    if (!fields) {
+      problems.push({ where, reason: 'malformed CSV row (a stray quote)' });
+      continue;
+    }
+    if (fields.length !== header.length) {
+      problems.push({ where, reason: `malformed CSV row (${fields.length} fields where the header has ${header.length})` });
+      continue;
+    }
+    const values: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) values[header[i]!] = fields[i]!;
+    yield { where, values };
+  }
+  if (pending !== null) {
+    throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quote opened there is never closed.`);
   }
 }
 

@@ -11,13 +11,14 @@ export interface Migration {
   up: (db: Database) => void;
 }
 
-/** SQL for a GeoPackage R*Tree spatial index on table.column, with the triggers the GeoPackage spec defines. */
-function rtreeIndexSql(table: string, column: string, idColumn = 'fid'): string {
+export const rtreeTriggerSuffixes = ['insert', 'update1', 'update2', 'update3', 'update4', 'delete'] as const;
+
+/** The triggers the GeoPackage spec defines to keep rtree_<table>_<column> in step with the table. */
+export function rtreeTriggersSql(table: string, column: string, idColumn = 'fid'): string {
   const rtree = `rtree_${table}_${column}`;
   const bounds = (row: string) =>
     `${row}.${idColumn}, ST_MinX(${row}.${column}), ST_MaxX(${row}.${column}), ST_MinY(${row}.${column}), ST_MaxY(${row}.${column})`;
   return `
-    CREATE VIRTUAL TABLE ${rtree} USING rtree(id, minx, maxx, miny, maxy);
     CREATE TRIGGER ${rtree}_insert AFTER INSERT ON ${table}
       WHEN (NEW.${column} NOT NULL AND NOT ST_IsEmpty(NEW.${column}))
       BEGIN INSERT OR REPLACE INTO ${rtree} VALUES (${bounds('NEW')}); END;
@@ -36,6 +37,14 @@ function rtreeIndexSql(table: string, column: string, idColumn = 'fid'): string 
     CREATE TRIGGER ${rtree}_delete AFTER DELETE ON ${table}
       WHEN OLD.${column} NOT NULL
       BEGIN DELETE FROM ${rtree} WHERE id = OLD.${idColumn}; END;
+  `;
+}
+
+/** SQL for a GeoPackage R*Tree spatial index on table.column, with its triggers and extension row. */
+function rtreeIndexSql(table: string, column: string, idColumn = 'fid'): string {
+  return `
+    CREATE VIRTUAL TABLE rtree_${table}_${column} USING rtree(id, minx, maxx, miny, maxy);
+    ${rtreeTriggersSql(table, column, idColumn)}
     INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
       VALUES ('${table}', '${column}', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
   `;

@@ -394,11 +394,13 @@ export function createSampleProject(path: string, seed = SAMPLE_SEED): ProjectFi
   try {
     project.transaction(() => {
       const store = new RegistryStore(project);
-      for (const building of city.buildings) store.putBuilding(building);
-      for (const floor of city.floors) store.putFloor(floor);
-      for (const stairwell of city.stairwells) store.putStairwell(stairwell);
-      for (const address of city.addresses) store.putAddress(address);
-      for (const unit of city.units) store.putUnit(unit);
+      store.bulk(() => {
+        for (const building of city.buildings) store.putBuilding(building, true);
+        for (const floor of city.floors) store.putFloor(floor, true);
+        for (const stairwell of city.stairwells) store.putStairwell(stairwell, true);
+        for (const address of city.addresses) store.putAddress(address, true);
+        for (const unit of city.units) store.putUnit(unit, true);
+      });
       store.refreshExtents();
       project.setMeta('sample_generator', `${SAMPLE_GENERATOR_VERSION}:${seed}`);
     });

@@ -1,0 +1,63 @@
+// bench/import: the Danish registry import (footprints, registry, floors, units, addresses, joins, search index),
+// against GDAL's ogr2ogr converting only the footprints GeoJSON to a GeoPackage, in the same run. Goal: ratio ≤ 1.
+// Usage: npm run bench:import [-- --runs 5]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importRegistry } from '../core/import/importer.js';
+import { loadProfile } from '../core/import/profile.js';
+import { findPackageRoot } from '../core/paths.js';
+import { ProjectFile } from '../core/project/project-file.js';
+import { sharedData } from '../test/support/shared-data.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const runs = Number(values.runs);
+const root = findPackageRoot(import.meta.dirname);
+const dk = sharedData('dk-odense');
+const profile = loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json'));
+const work = mkdtempSync(join(tmpdir(), 'storey-bench-import-'));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const storeyTimes: number[] = [];
+const gdalTimes: number[] = [];
+try {
+  for (let run = 0; run < runs; run++) {
+    // Alternate the order so neither side always gets the warmer cache.
+    const order = run % 2 === 0 ? ['storey', 'gdal'] : ['gdal', 'storey'];
+    for (const side of order) {
+      if (side === 'storey') {
+        const path = join(work, `storey-${run}.storey`);
+        const started = performance.now();
+        const project = ProjectFile.create(path, { name: 'bench' });
+        await importRegistry(project, profile, [dk]);
+        project.close();
+        storeyTimes.push(performance.now() - started);
+      } else {
+        const out = join(work, `gdal-${run}.gpkg`);
+        const started = performance.now();
+        execFileSync('ogr2ogr', ['-f', 'GPKG', out, join(dk, 'bygninger.json')], { stdio: 'ignore' });
+        gdalTimes.push(performance.now() - started);
+      }
+    }
+  }
+  const storey = median(storeyTimes);
+  const gdal = median(gdalTimes);
+  const result = {
+    benchmark: 'import',
+    runs,
+    storeyWholeImportMs: Math.round(storey),
+    baseline: 'ogr2ogr -f GPKG (footprints GeoJSON only)',
+    baselineMs: Math.round(gdal),
+    ratio: Number((storey / gdal).toFixed(2)),
+    goal: 'ratio <= 1',
+  };
+  console.log(`Storey whole Danish import: median ${result.storeyWholeImportMs} ms over ${runs} runs`);
+  console.log(`ogr2ogr footprints only:    median ${result.baselineMs} ms`);
+  console.log(`ratio (Storey / ogr2ogr):   ${result.ratio}  (goal ≤ 1)`);
+  mkdirSync(join(root, 'bench', 'output'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'output', 'import.json'), JSON.stringify(result, null, 2));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
