@@ -217,7 +217,8 @@ migrations.push({
   up(db) {
     db.exec(`
       -- rowid = addresses.fid; the text is folded (accents off, ø→o) so plain typing finds Danish and Dutch names.
-      CREATE VIRTUAL TABLE storey_address_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+      -- Prefix indexes for 1-3 characters keep "as you type" queries fast on a million addresses.
+      CREATE VIRTUAL TABLE storey_address_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
       CREATE TABLE storey_imports (
         id INTEGER PRIMARY KEY,
         started_at TEXT NOT NULL,

@@ -1,25 +1,95 @@
 /**
- * Address search over the project's FTS5 index: every word of the query is a prefix, accents and case do not
- * matter, the best matches (BM25, then the shortest address) come first. Query text never reaches SQL as syntax:
+ * Address search over the project's FTS5 index: every word of the query may be a prefix, accents and case do not
+ * matter; whole-word matches come before prefix matches, then the shortest address. Query text never reaches SQL as syntax:
  * it is folded into plain words and each is quoted.
  */
+import type { Statement } from 'better-sqlite3';
 import type { AddressMatch } from '../../common/contract.js';
 import { decodePoint } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchTokens } from './fold.js';
 
+/** Index hits a stage may look at; bounded so a broad query costs about as much as a narrow one. */
+const STAGE_CANDIDATES = 400;
+/** Words sent to the index per stage; the others are checked on the candidates. */
+const INDEX_WORDS = 2;
+
+type Mode = 'whole' | 'prefix';
+
+/**
+ * A guess at how many addresses a word matches, lower is rarer. People type the street first: the first word with
+ * letters is the most selective, then the house number; postcodes, town names, single letters and floor or door
+ * words ("st", "th") are common. A prefix matches more than the whole word. (FTS5 can count a word's addresses
+ * through fts5vocab, but only by walking its whole doclist, which costs more than the search.)
+ */
+function selectivityCosts(tokens: string[], modes: Mode[]): number[] {
+  const firstWord = tokens.findIndex((t) => /\p{L}{3,}/u.test(t));
+  const houseNumber = tokens.findIndex((t) => /^\d{1,3}\p{L}?$/u.test(t));
+  return tokens.map((t, i) => {
+    let cost: number;
+    if (i === firstWord) cost = 10;
+    else if (i === houseNumber) cost = 30;
+    else if (/^\d{4,}$/.test(t) || t.length <= 2) cost = 90;
+    else cost = 60 - Math.min(t.length, 10);
+    return modes[i] === 'prefix' ? cost + 5 : cost;
+  });
+}
+
+interface Statements {
+  candidates: Statement;
+  byFids: Statement;
+}
+const prepared = new WeakMap<ProjectFile, Statements>();
+
+function statementsFor(project: ProjectFile): Statements {
+  let statements = prepared.get(project);
+  if (!statements) {
+    statements = {
+      candidates: project.db.prepare(`SELECT rowid, text FROM storey_address_search WHERE storey_address_search MATCH ? LIMIT ${STAGE_CANDIDATES}`),
+      byFids: project.db.prepare(
+        `SELECT a.fid, a.registry_id AS id, a.full_text AS text, a.building_id AS buildingId, a.geom AS geom
+           FROM addresses a WHERE a.fid IN (SELECT value FROM json_each(?))`,
+      ),
+    };
+    prepared.set(project, statements);
+  }
+  return statements;
+}
+
+function satisfies(words: string[], tokens: string[], modes: Mode[]): boolean {
+  return tokens.every((t, i) => (modes[i] === 'whole' ? words.includes(t) : words.some((w) => w.startsWith(t))));
+}
+
 export function searchAddresses(project: ProjectFile, query: string, limit = 10): AddressMatch[] {
   const tokens = searchTokens(query);
   if (tokens.length === 0) return [];
-  const match = tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
-  const rows = project.db
-    .prepare(
-      `SELECT a.registry_id AS id, a.full_text AS text, a.building_id AS buildingId, a.geom AS geom
-         FROM (SELECT rowid, rank FROM storey_address_search WHERE storey_address_search MATCH ? ORDER BY rank LIMIT ?) s
-         JOIN addresses a ON a.fid = s.rowid
-        ORDER BY s.rank, length(a.full_text), a.full_text`,
-    )
-    .all(match, Math.max(limit * 5, 50)) as Array<{ id: string; text: string; buildingId: string | null; geom: Uint8Array | null }>;
+  const { candidates, byFids } = statementsFor(project);
+  const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
+  const last = tokens.length - 1;
+  // Stages from strict to loose: every word whole; the last word still being typed; every word a prefix. The first
+  // stage with matches answers. Each asks
+  // the index only for its most selective words and checks the rest on the candidates: common words such as a
+  // postcode or "th" would otherwise make the index walk most of a million addresses.
+  const stages: Mode[][] = [tokens.map(() => 'whole'), tokens.map((_, i) => (i === last ? 'prefix' : 'whole')), tokens.map(() => 'prefix')];
+  const stageOf = new Map<number, number>();
+  for (const [index, modes] of stages.entries()) {
+    if (index > 0 && modes.join() === stages[index - 1]!.join()) continue;
+    const costs = selectivityCosts(tokens, modes);
+    const chosen = tokens
+      .map((t, i) => ({ t, mode: modes[i]!, cost: costs[i]! }))
+      .sort((a, b) => a.cost - b.cost)
+      .slice(0, INDEX_WORDS);
+    const match = chosen.map((c) => (c.mode === 'whole' ? quote(c.t) : `${quote(c.t)}*`)).join(' ');
+    for (const row of candidates.all(match) as Array<{ rowid: number; text: string }>) {
+      if (stageOf.has(row.rowid)) continue;
+      if (satisfies(row.text.split(/[^\p{L}\p{N}]+/u), tokens, modes)) stageOf.set(row.rowid, index);
+    }
+    // A stricter stage that found something is the answer: "Rugårdsvej 1" shows number 1 and its flats, not 10–19.
+    if (stageOf.size > 0) break;
+  }
+  if (stageOf.size === 0) return [];
+  const rows = byFids.all(JSON.stringify([...stageOf.keys()])) as Array<{ fid: number; id: string; text: string; buildingId: string | null; geom: Uint8Array | null }>;
+  rows.sort((a, b) => stageOf.get(a.fid)! - stageOf.get(b.fid)! || a.text.length - b.text.length || a.text.localeCompare(b.text));
   return rows.slice(0, limit).map((row) => {
     const point = row.geom ? decodePoint(row.geom) : null;
     return { id: row.id, text: row.text, buildingId: row.buildingId, lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null };
