@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import {
   AddressMatch,
+  AttributeInfo,
+  BuildingRow,
+  FilterCondition,
   ImportJob,
   ImportProfileSummary,
   BuildingDetail,
@@ -64,6 +67,27 @@ export const operations = {
   cancelImport: {
     input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
     output: ImportJob,
+  },
+  /** Attributes of the buildings that can style and filter the city. */
+  listAttributes: {
+    input: z.object({}).strict(),
+    output: z.object({ attributes: z.array(AttributeInfo) }),
+  },
+  /** One attribute's value for every building (ids and values in the same order), for thematic styling. */
+  getAttributeValues: {
+    input: z.object({ attribute: z.string().min(1).max(300) }).strict(),
+    output: z.object({ attribute: AttributeInfo, ids: z.array(RegistryId), values: z.array(z.union([z.number(), z.string(), z.null()])) }),
+  },
+  /** Buildings matching all conditions: how many, their ids, and a sorted table of up to `limit` rows. */
+  queryBuildings: {
+    input: z
+      .object({
+        conditions: z.array(FilterCondition).max(20),
+        sort: z.object({ column: z.enum(['address', 'use', 'yearBuilt', 'floorCount', 'heightMeters', 'dwellingCount']), descending: z.boolean() }).optional(),
+        limit: z.number().int().min(0).max(100000).optional(),
+      })
+      .strict(),
+    output: z.object({ count: z.number().int(), ids: z.array(RegistryId), rows: z.array(BuildingRow) }),
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

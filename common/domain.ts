@@ -153,3 +153,30 @@ export type ImportJob = z.infer<typeof ImportJob>;
 
 export const ImportProfileSummary = z.object({ id: z.string(), name: z.string(), description: z.string(), patterns: z.array(z.string()) });
 export type ImportProfileSummary = z.infer<typeof ImportProfileSummary>;
+
+export const AttributeInfo = z.object({
+  key: z.string(),
+  label: z.string(),
+  kind: z.enum(['number', 'category']),
+  unit: z.string().optional(),
+});
+export type AttributeInfo = z.infer<typeof AttributeInfo>;
+
+export const FilterCondition = z.object({
+  attribute: z.string().min(1).max(300),
+  operator: z.enum(['=', '!=', '<', '<=', '>', '>=']),
+  /** null means "no data". */
+  value: z.union([z.number(), z.string().max(500), z.null()]),
+});
+export type FilterCondition = z.infer<typeof FilterCondition>;
+
+export const BuildingRow = z.object({
+  id: RegistryId,
+  address: z.string().nullable(),
+  use: z.string().nullable(),
+  yearBuilt: z.number().nullable(),
+  floorCount: z.number().nullable(),
+  heightMeters: z.number(),
+  dwellingCount: z.number().nullable(),
+});
+export type BuildingRow = z.infer<typeof BuildingRow>;

@@ -12,6 +12,9 @@ export const operationNames = [
   'startImport',
   'getImportJob',
   'cancelImport',
+  'listAttributes',
+  'getAttributeValues',
+  'queryBuildings',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

@@ -8,6 +8,8 @@ import { CityGlobe } from './globe/city-globe.js';
 import { colorOfCategory, useCategoryLabels } from './palette.js';
 import { openImportDialog } from './import-dialog.js';
 import { mountSearchBox } from './search-box.js';
+import { mountStyleFilter } from './style-filter.js';
+import type { Classification } from './classify.js';
 
 const api = connectApi();
 
@@ -21,11 +23,15 @@ const elements = {
   status: document.getElementById('status')!,
   legend: document.getElementById('legend')!,
   globe: document.getElementById('globe')!,
+  tools: document.getElementById('tools')!,
+  table: document.getElementById('table')!,
   error: document.getElementById('error')!,
 };
 
 let globe: CityGlobe | undefined;
 let selected: { detail: BuildingDetail; floorId: string | null } | null = null;
+/** How the selected building's storeys are shown. */
+const floorView = { explodeMeters: 0, onlyFloor: false };
 let info: ProjectInfo | undefined;
 
 function showError(error: unknown): void {
@@ -54,31 +60,65 @@ function renderOverview(): void {
 }
 
 function renderSelection(): void {
+  // Re-rendering the panel must not throw the analyst back to its top.
+  const scroller = elements.panel.parentElement!;
+  const scrollTop = scroller.scrollTop;
+  requestAnimationFrame(() => (scroller.scrollTop = scrollTop));
   if (!selected) {
     renderOverview();
     return;
   }
   const { detail, floorId } = selected;
+  const explode = h('input', { type: 'range', id: 'explode', min: '0', max: '12', step: '1', value: String(floorView.explodeMeters), 'aria-label': 'Explode storeys' });
+  explode.addEventListener('input', () => {
+    floorView.explodeMeters = Number(explode.value);
+    showFloors();
+  });
+  const only = h('input', { type: 'checkbox', id: 'only-floor', checked: floorView.onlyFloor, disabled: !floorId });
+  only.addEventListener('change', () => {
+    floorView.onlyFloor = only.checked;
+    showFloors();
+  });
   elements.panel.replaceChildren(
     renderBuilding(detail, floorId, {
       onFloor: (floor) => void selectFloor(floor),
       onClose: () => void selectBuilding(null),
     }),
   );
+  const heading = elements.panel.querySelector('.building h3');
+  heading?.after(
+    h('div', { class: 'floor-controls' },
+      h('label', { for: 'explode' }, 'Explode'), explode,
+      h('label', { class: 'check' }, only, ' Only the selected floor'),
+    ),
+  );
+}
+
+function showFloors(): void {
+  if (!globe || !selected) return;
+  globe.openFloors(selected.detail.id, selected.detail.floors, {
+    explodeMeters: floorView.explodeMeters,
+    onlyFloorId: floorView.onlyFloor ? selected.floorId : null,
+    selectedFloorId: selected.floorId,
+  });
 }
 
 async function selectBuilding(id: string | null): Promise<void> {
   globe?.select(id);
   document.body.dataset['selectedBuilding'] = id ?? '';
+  document.body.dataset['selectedFloor'] = '';
   if (!id) {
     selected = null;
+    globe?.closeFloors();
     renderSelection();
     return;
   }
   try {
     const detail = await api.getBuilding({ id });
     selected = { detail, floorId: null };
+    floorView.onlyFloor = false;
     renderSelection();
+    showFloors();
   } catch (error) {
     showError(error);
   }
@@ -87,7 +127,9 @@ async function selectBuilding(id: string | null): Promise<void> {
 async function selectFloor(floor: FloorSummary): Promise<void> {
   if (!selected) return;
   selected.floorId = floor.id;
+  document.body.dataset['selectedFloor'] = floor.id;
   renderSelection();
+  showFloors();
   try {
     const { units } = await api.listFloorUnits({ floorId: floor.id });
     document.getElementById('units')?.replaceChildren(renderUnits(floor, units));
@@ -104,13 +146,15 @@ function stepFloor(direction: 1 | -1): void {
   void selectFloor(floors[next]!);
 }
 
-function renderLegend(categories: string[]): void {
-  elements.legend.replaceChildren(
-    h('h4', {}, 'Building use'),
-    ...categories.map((category) =>
-      h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background: ${colorOfCategory(category)}` }), useCategoryLabels[category] ?? category),
-    ),
-  );
+let categories: string[] = [];
+
+function renderLegend(title = 'Building use', classification: Classification | null = null): void {
+  const row = (color: string, label: string, count?: number) =>
+    h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background: ${color}` }), h('span', { class: 'legend-label' }, label), count !== undefined ? h('span', { class: 'legend-count' }, formatNumber(count)) : null);
+  const rows = classification
+    ? [...classification.classes.map((c) => row(c.color, c.label, c.count)), ...(classification.noData.count ? [row(classification.noData.color, classification.noData.label, classification.noData.count)] : [])]
+    : categories.map((category) => row(colorOfCategory(category), useCategoryLabels[category] ?? category));
+  elements.legend.replaceChildren(h('h4', {}, title), ...rows);
 }
 
 let searchBox: { focus(): void } | undefined;
@@ -129,10 +173,31 @@ async function reloadCity(): Promise<void> {
   const { buildings } = await api.listBuildingShapes({});
   shapes = buildings;
   globe?.showBuildings(buildings);
-  renderLegend([...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b)));
+  categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
+  renderLegend();
   if (info.extent) globe?.viewExtent(info.extent);
   selected = null;
   renderSelection();
+  await mountTools();
+}
+
+async function mountTools(): Promise<void> {
+  // Paint and filter wait for the batched buildings to be built on Cesium's workers.
+  const whenReady = (fn: () => boolean) => {
+    if (!fn()) setTimeout(() => whenReady(fn), 100);
+  };
+  await mountStyleFilter(elements.tools, elements.table, {
+    api,
+    paint: (colors) => whenReady(() => globe!.paintBuildings(colors)),
+    showOnly: (ids) => whenReady(() => globe!.setVisibleBuildings(ids)),
+    legend: (title, classification) => renderLegend(title, classification),
+    choose: (id) => {
+      if (globe!.hasBuilding(id)) globe!.flyToBuilding(id);
+      void selectBuilding(id);
+    },
+    totalBuildings: () => info?.counts.buildings ?? 0,
+    onError: showError,
+  });
 }
 
 document.addEventListener('keydown', (event) => {
@@ -176,6 +241,10 @@ async function start(): Promise<void> {
 
   globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
   globe.onPick((id) => void selectBuilding(id));
+  globe.onPickFloor((floorId) => {
+    const floor = selected?.detail.floors.find((f) => f.id === floorId);
+    if (floor) void selectFloor(floor);
+  });
   const geocoder = globe.createGeocoder(async (query) => (await api.searchAddresses({ query, limit: 8 })).matches);
   searchBox = mountSearchBox(elements.search, elements.searchResults, {
     search: (query) => geocoder.geocode(query),
@@ -190,13 +259,16 @@ async function start(): Promise<void> {
   const { buildings } = await api.listBuildingShapes({});
   shapes = buildings;
   globe.showBuildings(buildings);
-  renderLegend([...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b)));
+  categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
+  renderLegend();
+  await mountTools();
   if (info.extent) globe.viewExtent(info.extent);
   document.body.dataset['state'] = 'ready';
   // Hooks for end-to-end tests and scripted screenshots: read-only views of state, no back doors into the API.
   (window as unknown as { storeyView: unknown }).storeyView = {
     globeState: () => ({ ...globe!.state }),
     screenPositionOf: (id: string) => globe!.screenPositionOf(id),
+    floorScreenPosition: (id: string) => globe!.floorScreenPosition(id),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
   };

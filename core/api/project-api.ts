@@ -2,18 +2,19 @@
  * StoreyApi over one open project file. Hosts (desktop IPC, web host) validate input with the contract's schemas
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
-import type { AddressMatch, AttributeValue, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import type { AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
+import { attributeCatalogue, columnFor, filterSql } from './attributes.js';
 import type { ImportJobs } from '../import/import-jobs.js';
 import { assignInputs, expandInputPaths } from '../import/importer.js';
 import { loadProfile } from '../import/profile.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface BuildingRow {
+interface BuildingRecordRow {
   registry_id: string;
   name: string | null;
   address: string | null;
@@ -32,7 +33,7 @@ interface BuildingRow {
 
 const heightSourceLabels = { measured: 'measured', floors: 'from floor count', default: 'default (no data)' } as const;
 
-function attributeList(row: BuildingRow, labels: Map<string, string>): AttributeValue[] {
+function attributeList(row: BuildingRecordRow, labels: Map<string, string>): AttributeValue[] {
   const list: AttributeValue[] = [
     { key: 'registryId', label: 'Registry id', value: row.registry_id },
     { key: 'use', label: 'Use', value: row.use_label ?? row.use_code },
@@ -66,6 +67,46 @@ export class ProjectApi implements StoreyApi {
     if (this.project.readOnly) throw new StoreyError('READ_ONLY', `${this.project.fileName} is open read-only, so nothing can be imported into it.`);
     if (!this.imports) throw new StoreyError('INTERNAL', 'This host does not run imports.');
     return this.imports;
+  }
+
+  async listAttributes(): Promise<{ attributes: AttributeInfo[] }> {
+    return { attributes: attributeCatalogue(this.project).map((c) => c.info) };
+  }
+
+  async getAttributeValues({ attribute }: { attribute: string }) {
+    const column = columnFor(this.project, attribute);
+    const rows = this.project.db.prepare(`SELECT registry_id, ${column.sql} AS value FROM buildings`).raw().all() as Array<[string, unknown]>;
+    const numeric = column.info.kind === 'number';
+    return {
+      attribute: column.info,
+      ids: rows.map((r) => r[0]),
+      values: rows.map(([, v]) => {
+        if (v === null || v === undefined || v === '') return null;
+        if (numeric) {
+          const n = typeof v === 'number' ? v : Number(v);
+          return Number.isFinite(n) ? n : null;
+        }
+        return String(v);
+      }),
+    };
+  }
+
+  async queryBuildings({ conditions, sort, limit }: { conditions: FilterCondition[]; sort?: { column: string; descending: boolean }; limit?: number }) {
+    const { where, params } = filterSql(this.project, conditions);
+    const db = this.project.db;
+    const ids = db.prepare(`SELECT registry_id FROM buildings WHERE ${where}`).pluck().all(...params) as string[];
+    const sortColumns: Record<string, string> = {
+      address: 'address', use: 'use_label', yearBuilt: 'year_built', floorCount: 'floor_count', heightMeters: 'height_m', dwellingCount: 'dwelling_count',
+    };
+    const order = sort ? `${sortColumns[sort.column]} IS NULL, ${sortColumns[sort.column]} ${sort.descending ? 'DESC' : 'ASC'}, registry_id` : 'address IS NULL, address, registry_id';
+    const rows = db
+      .prepare(
+        `SELECT registry_id AS id, address, use_label AS use, year_built AS yearBuilt, floor_count AS floorCount,
+                height_m AS heightMeters, dwelling_count AS dwellingCount
+           FROM buildings WHERE ${where} ORDER BY ${order} LIMIT ?`,
+      )
+      .all(...params, limit ?? 1000) as BuildingRow[];
+    return { count: ids.length, ids, rows };
   }
 
   async listImportProfiles(): Promise<{ profiles: ImportProfileSummary[] }> {
@@ -171,7 +212,7 @@ export class ProjectApi implements StoreyApi {
 
   async getBuilding({ id }: { id: string }): Promise<BuildingDetail> {
     const db = this.project.db;
-    const row = db.prepare(`SELECT * FROM buildings WHERE registry_id = ?`).get(id) as BuildingRow | undefined;
+    const row = db.prepare(`SELECT * FROM buildings WHERE registry_id = ?`).get(id) as BuildingRecordRow | undefined;
     if (!row) throw new StoreyError('NOT_FOUND', `No building with registry id ${id} in this project.`);
     const floors = db
       .prepare(

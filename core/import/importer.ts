@@ -116,7 +116,12 @@ class FieldReader {
     const out: Attributes = {};
     for (const column of this.input.attributes) {
       const value = this.raw(row, column);
-      out[column] = value === null ? null : typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean);
+      if (value === null) out[column] = null;
+      else if (typeof value === 'object') out[column] = JSON.stringify(value);
+      // Numbers written as text become numbers (so they can be styled by classes); codes with leading zeros
+      // ("0461") stay text.
+      else if (typeof value === 'string' && /^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(value.trim())) out[column] = Number(value.trim());
+      else out[column] = value as string | number | boolean;
     }
     return out;
   }

@@ -24,14 +24,17 @@ import {
   SceneTransforms,
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
+  ShowGeometryInstanceAttribute,
   TileMapServiceImageryProvider,
 } from 'cesium';
-import type { AddressMatch, BuildingShape, Extent } from '../../common/contract.js';
+import type { AddressMatch, BuildingShape, Extent, FloorSummary } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectionColor } from '../palette.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
 const PART_SEPARATOR = '\u0000part';
+/** Instance ids of floor slabs. */
+const FLOOR_PREFIX = 'floor:';
 
 export interface GlobeState {
   buildingsReady: boolean;
@@ -46,6 +49,12 @@ export class CityGlobe {
   private readonly shapes = new Map<string, BuildingShape>();
   private selectedId: string | null = null;
   private pickListener: ((id: string | null) => void) | undefined;
+  private floorPickListener: ((floorId: string) => void) | undefined;
+  /** Thematic colours by building id; absent ids use their use category's colour. */
+  private baseColors = new Map<string, string>();
+  /** Buildings the filter keeps; null when there is no filter. */
+  private visible: Set<string> | null = null;
+  private floors: { buildingId: string; primitive: Primitive; floorIds: string[]; centres: Map<string, Cartesian3> } | undefined;
   readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0 };
 
   private constructor(widget: CesiumWidget) {
@@ -58,7 +67,9 @@ export class CityGlobe {
     });
     const handler = new ScreenSpaceEventHandler(scene.canvas);
     handler.setInputAction((event: ScreenSpaceEventHandler.PositionedEvent) => {
-      this.pickListener?.(this.pickBuilding(event.position));
+      const picked = this.pickId(event.position);
+      if (picked?.startsWith(FLOOR_PREFIX)) this.floorPickListener?.(picked.slice(FLOOR_PREFIX.length));
+      else this.pickListener?.(picked ? picked.split(PART_SEPARATOR)[0]! : null);
     }, ScreenSpaceEventType.LEFT_CLICK);
   }
 
@@ -86,6 +97,10 @@ export class CityGlobe {
 
   onPick(listener: (id: string | null) => void): void {
     this.pickListener = listener;
+  }
+
+  onPickFloor(listener: (floorId: string) => void): void {
+    this.floorPickListener = listener;
   }
 
   /** Replaces the drawn buildings with these shapes, batched into one primitive. */
@@ -117,7 +132,7 @@ export class CityGlobe {
               extrudedHeight: Math.max(shape.heightMeters, 0.5),
               vertexFormat: PerInstanceColorAppearance.VERTEX_FORMAT,
             }),
-            attributes: { color },
+            attributes: { color, show: new ShowGeometryInstanceAttribute(true) },
           }),
         );
       });
@@ -131,7 +146,108 @@ export class CityGlobe {
       }),
     ) as Primitive;
     this.selectedId = null;
+    this.baseColors = new Map();
+    this.visible = null;
+    this.closeFloors();
     scene.requestRender();
+  }
+
+  private colorOf(id: string): string {
+    return this.baseColors.get(id) ?? colorOfCategory(this.shapes.get(id)?.useCategory ?? 'unknown');
+  }
+
+  /** Colours buildings thematically (null: back to use categories). Returns false until the primitive is ready. */
+  paintBuildings(colors: Map<string, string> | null): boolean {
+    if (!this.buildings?.ready) return false;
+    this.baseColors = colors ?? new Map();
+    for (const id of this.shapes.keys()) this.paint(id, id === this.selectedId ? selectionColor : this.colorOf(id));
+    this.widget.scene.requestRender();
+    return true;
+  }
+
+  /** Shows only these buildings (null: all of them). */
+  setVisibleBuildings(ids: Set<string> | null): boolean {
+    if (!this.buildings?.ready) return false;
+    this.visible = ids;
+    for (const id of this.shapes.keys()) this.setShown(id, this.isShown(id));
+    this.widget.scene.requestRender();
+    return true;
+  }
+
+  private isShown(id: string): boolean {
+    return (this.visible === null || this.visible.has(id)) && this.floors?.buildingId !== id;
+  }
+
+  private setShown(id: string, shown: boolean): void {
+    const value = ShowGeometryInstanceAttribute.toValue(shown);
+    for (const instanceId of this.parts.get(id) ?? []) {
+      const attributes = this.buildings!.getGeometryInstanceAttributes(instanceId) as { show: Uint8Array } | undefined;
+      if (attributes) attributes.show = value;
+    }
+  }
+
+  /**
+   * Opens a building into its storeys: one slab per floor at its real height (each pickable), spread apart by
+   * explodeMeters; with onlyFloorId, just that floor. Exploded stacks are lifted so basements clear the ground.
+   */
+  openFloors(buildingId: string, floors: FloorSummary[], options: { explodeMeters: number; onlyFloorId: string | null; selectedFloorId: string | null }): void {
+    this.closeFloors();
+    const shape = this.shapes.get(buildingId);
+    if (!shape || floors.length === 0 || !this.buildings?.ready) return;
+    const ordered = [...floors].sort((a, b) => a.levelIndex - b.levelIndex);
+    const defaultStorey = shape.floorCount ? shape.heightMeters / shape.floorCount : 3;
+    const bases = ordered.map((f) => f.baseHeightMeters ?? f.levelIndex * defaultStorey);
+    const lift = options.explodeMeters > 0 ? Math.max(0, -Math.min(...bases)) : 0;
+    const instances: GeometryInstance[] = [];
+    const centres = new Map<string, Cartesian3>();
+    ordered.forEach((floor, rank) => {
+      if (options.onlyFloorId && floor.id !== options.onlyFloorId) return;
+      const height = floor.heightMeters ?? defaultStorey;
+      const base = bases[rank]! + lift + rank * options.explodeMeters;
+      centres.set(floor.id, this.centreOf(shape, base + height - Math.min(0.25, height * 0.08)));
+      const gap = Math.min(0.25, height * 0.08);
+      const css = floor.id === options.selectedFloorId ? selectionColor : floor.levelIndex < 0 ? '#8a8f99' : '#e4e7ec';
+      shape.polygons.forEach((rings, part) => {
+        const [outer, ...holes] = rings.map(openRing);
+        if (!outer || outer.length < 6) return;
+        instances.push(
+          new GeometryInstance({
+            id: `${FLOOR_PREFIX}${floor.id}`,
+            geometry: new PolygonGeometry({
+              polygonHierarchy: new PolygonHierarchy(
+                Cartesian3.fromDegreesArray(outer),
+                holes.filter((h) => h.length >= 6).map((h) => new PolygonHierarchy(Cartesian3.fromDegreesArray(h))),
+              ),
+              height: base + gap,
+              extrudedHeight: base + height - gap,
+              vertexFormat: PerInstanceColorAppearance.VERTEX_FORMAT,
+            }),
+            attributes: { color: ColorGeometryInstanceAttribute.fromColor(Color.fromCssColorString(css)) },
+          }),
+        );
+        void part;
+      });
+    });
+    const primitive = this.widget.scene.primitives.add(
+      new Primitive({ geometryInstances: instances, appearance: new PerInstanceColorAppearance({ translucent: false, closed: true }), asynchronous: false }),
+    ) as Primitive;
+    this.floors = { buildingId, primitive, floorIds: ordered.map((f) => f.id), centres };
+    this.setShown(buildingId, false);
+    this.widget.scene.requestRender();
+  }
+
+  closeFloors(): void {
+    if (!this.floors) return;
+    const { buildingId, primitive } = this.floors;
+    this.floors = undefined;
+    this.widget.scene.primitives.remove(primitive);
+    if (this.buildings?.ready) this.setShown(buildingId, this.isShown(buildingId));
+    this.widget.scene.requestRender();
+  }
+
+  /** Which building's floors are open, if any. */
+  openBuildingId(): string | null {
+    return this.floors?.buildingId ?? null;
   }
 
   /** Frames the extent from the south-west at an oblique angle, the way one first looks at a district. */
@@ -153,7 +269,7 @@ export class CityGlobe {
   /** Highlights one building (or none) by recolouring its instances in place. */
   select(id: string | null): void {
     if (!this.buildings?.ready) return;
-    if (this.selectedId) this.paint(this.selectedId, colorOfCategory(this.shapes.get(this.selectedId)?.useCategory ?? 'unknown'));
+    if (this.selectedId) this.paint(this.selectedId, this.colorOf(this.selectedId));
     this.selectedId = id && this.shapes.has(id) ? id : null;
     if (this.selectedId) this.paint(this.selectedId, selectionColor);
     this.widget.scene.requestRender();
@@ -193,8 +309,17 @@ export class CityGlobe {
   /** Window (CSS pixel) position of a building's roof centre, or null when off screen; for tests and tools. */
   screenPositionOf(id: string): { x: number; y: number } | null {
     const shape = this.shapes.get(id);
-    if (!shape) return null;
-    const position = SceneTransforms.worldToWindowCoordinates(this.widget.scene, this.centreOf(shape, shape.heightMeters));
+    return shape ? this.toWindow(this.centreOf(shape, shape.heightMeters)) : null;
+  }
+
+  /** Window position of the top of an open floor slab. */
+  floorScreenPosition(floorId: string): { x: number; y: number } | null {
+    const centre = this.floors?.centres.get(floorId);
+    return centre ? this.toWindow(centre) : null;
+  }
+
+  private toWindow(world: Cartesian3): { x: number; y: number } | null {
+    const position = SceneTransforms.worldToWindowCoordinates(this.widget.scene, world);
     if (!position) return null;
     const rect = this.widget.canvas.getBoundingClientRect();
     return { x: rect.left + position.x, y: rect.top + position.y };
@@ -204,10 +329,9 @@ export class CityGlobe {
     this.widget.scene.requestRender();
   }
 
-  private pickBuilding(position: Cartesian2): string | null {
+  private pickId(position: Cartesian2): string | null {
     const picked = this.widget.scene.pick(position) as { id?: unknown } | undefined;
-    if (!picked || typeof picked.id !== 'string') return null;
-    return picked.id.split(PART_SEPARATOR)[0]!;
+    return picked && typeof picked.id === 'string' ? picked.id : null;
   }
 
   private paint(id: string, css: string): void {

@@ -147,6 +147,33 @@ describe('every operation through the web host', () => {
       },
       bad: { query: 7 },
     },
+    listAttributes: {
+      good: async () => {
+        const { attributes } = await api.listAttributes({});
+        assert.ok(attributes.some((a) => a.key === 'yearBuilt' && a.kind === 'number'));
+        assert.ok(attributes.some((a) => a.key === 'attributes.roofType' && a.kind === 'category'));
+      },
+      bad: { extra: 1 },
+    },
+    getAttributeValues: {
+      good: async () => {
+        const { ids, values, attribute } = await api.getAttributeValues({ attribute: 'yearBuilt' });
+        assert.equal(attribute.kind, 'number');
+        assert.equal(ids.length, (await api.getProjectInfo({})).counts.buildings);
+        assert.ok(values.every((v) => typeof v === 'number' && v >= 1880 && v <= 2021));
+      },
+      bad: { attribute: '' },
+    },
+    queryBuildings: {
+      good: async () => {
+        const all = await api.queryBuildings({ conditions: [] });
+        const tall = await api.queryBuildings({ conditions: [{ attribute: 'floorCount', operator: '>=', value: 8 }], sort: { column: 'floorCount', descending: true }, limit: 3 });
+        assert.ok(tall.count > 0 && tall.count < all.count);
+        assert.equal(tall.rows.length, 3);
+        assert.ok(tall.rows[0]!.floorCount! >= tall.rows[2]!.floorCount!);
+      },
+      bad: { conditions: [{ attribute: 'yearBuilt', operator: 'LIKE', value: 1 }] },
+    },
     listImportProfiles: {
       good: async () => {
         const { profiles } = await writable().listImportProfiles({});
@@ -201,7 +228,7 @@ describe('every operation through the web host', () => {
     test(`${name}: answers, and its output matches the contract`, async () => {
       await cases[name].good();
       // Operations without required arguments: the raw HTTP answer must parse with the contract's output schema.
-      const input = ({ getProjectInfo: {}, listBuildingShapes: {}, searchAddresses: { query: 'Ahornvej' }, listImportProfiles: {} } as Partial<Record<OperationName, unknown>>)[name];
+      const input = ({ getProjectInfo: {}, listBuildingShapes: {}, searchAddresses: { query: 'Ahornvej' }, listImportProfiles: {}, listAttributes: {}, queryBuildings: { conditions: [] } } as Partial<Record<OperationName, unknown>>)[name];
       if (input) {
         const { status, result } = await call(name, input);
         assert.equal(status, 200);
