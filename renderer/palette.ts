@@ -22,6 +22,7 @@ export const useCategoryLabels: Record<string, string> = {
 };
 
 export const selectionColor = '#ffcc00';
+export const selectedFloorColor = '#ff6a00';
 
 export function colorOfCategory(category: string): string {
   return useCategoryColors[category] ?? useCategoryColors['unknown']!;

@@ -119,8 +119,8 @@ class FieldReader {
       if (value === null) out[column] = null;
       else if (typeof value === 'object') out[column] = JSON.stringify(value);
       // Numbers written as text become numbers (so they can be styled by classes); codes with leading zeros
-      // ("0461") stay text.
-      else if (typeof value === 'string' && /^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(value.trim())) out[column] = Number(value.trim());
+      // ("0461") and long digit strings (registry ids such as BAG's 503100000000035) stay text.
+      else if (typeof value === 'string' && /^-?(0|[1-9]\d{0,8})(\.\d+)?$/.test(value.trim())) out[column] = Number(value.trim());
       else out[column] = value as string | number | boolean;
     }
     return out;

@@ -29,7 +29,7 @@ import {
 } from 'cesium';
 import type { AddressMatch, BuildingShape, Extent, FloorSummary } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
-import { colorOfCategory, selectionColor } from '../palette.js';
+import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
 const PART_SEPARATOR = '\u0000part';
@@ -206,7 +206,8 @@ export class CityGlobe {
       const base = bases[rank]! + lift + rank * options.explodeMeters;
       centres.set(floor.id, this.centreOf(shape, base + height - Math.min(0.25, height * 0.08)));
       const gap = Math.min(0.25, height * 0.08);
-      const css = floor.id === options.selectedFloorId ? selectionColor : floor.levelIndex < 0 ? '#8a8f99' : '#e4e7ec';
+      // The open building keeps the selection colour; the chosen floor stands out in a stronger tone.
+      const css = floor.id === options.selectedFloorId ? selectedFloorColor : floor.levelIndex < 0 ? '#b8982e' : selectionColor;
       shape.polygons.forEach((rings, part) => {
         const [outer, ...holes] = rings.map(openRing);
         if (!outer || outer.length < 6) return;
