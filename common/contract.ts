@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import {
   AddressMatch,
+  Note,
+  SavedView,
+  ViewState,
   AttributeInfo,
   BuildingRow,
   FilterCondition,
@@ -88,6 +91,43 @@ export const operations = {
       })
       .strict(),
     output: z.object({ count: z.number().int(), ids: z.array(RegistryId), rows: z.array(BuildingRow) }),
+  },
+  /** Saved views of the project, newest first. */
+  listViews: {
+    input: z.object({}).strict(),
+    output: z.object({ views: z.array(SavedView) }),
+  },
+  /** Saves a view under a name (a view with the same name is replaced). */
+  saveView: {
+    input: z.object({ name: z.string().trim().min(1).max(200), state: ViewState }).strict(),
+    output: SavedView,
+  },
+  deleteView: {
+    input: z.object({ id: z.string().min(1).max(100) }).strict(),
+    output: z.object({ deleted: z.boolean() }),
+  },
+  /** Notes pinned to buildings or points, newest first. */
+  listNotes: {
+    input: z.object({}).strict(),
+    output: z.object({ notes: z.array(Note) }),
+  },
+  /** Creates a note, or updates the one with this id. */
+  saveNote: {
+    input: z
+      .object({
+        id: z.string().min(1).max(100).optional(),
+        text: z.string().trim().min(1).max(5000),
+        buildingId: RegistryId.nullable(),
+        lonDegrees: z.number().min(-180).max(180),
+        latDegrees: z.number().min(-90).max(90),
+        heightMeters: z.number().min(-1000).max(10000),
+      })
+      .strict(),
+    output: Note,
+  },
+  deleteNote: {
+    input: z.object({ id: z.string().min(1).max(100) }).strict(),
+    output: z.object({ deleted: z.boolean() }),
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

@@ -180,3 +180,45 @@ export const BuildingRow = z.object({
   dwellingCount: z.number().nullable(),
 });
 export type BuildingRow = z.infer<typeof BuildingRow>;
+
+export const CameraState = z.object({
+  lonDegrees: z.number().min(-180).max(180),
+  latDegrees: z.number().min(-90).max(90),
+  heightMeters: z.number().min(-1000).max(1e8),
+  headingDegrees: z.number(),
+  pitchDegrees: z.number(),
+  rollDegrees: z.number(),
+});
+export type CameraState = z.infer<typeof CameraState>;
+
+export const StyleState = z.object({
+  attribute: z.string().max(300),
+  method: z.enum(['quantile', 'equal']),
+  classes: z.number().int().min(2).max(7),
+  ramp: z.string().max(40),
+});
+export type StyleState = z.infer<typeof StyleState>;
+
+/** Everything a saved view brings back. */
+export const ViewState = z.object({
+  camera: CameraState,
+  style: StyleState.nullable(),
+  filter: z.array(FilterCondition).max(20),
+  selection: z.object({ buildingId: RegistryId, floorId: RegistryId.nullable() }).nullable(),
+});
+export type ViewState = z.infer<typeof ViewState>;
+
+export const SavedView = z.object({ id: z.string(), name: z.string(), state: ViewState, createdAt: z.string(), updatedAt: z.string() });
+export type SavedView = z.infer<typeof SavedView>;
+
+export const Note = z.object({
+  id: z.string(),
+  text: z.string(),
+  buildingId: RegistryId.nullable(),
+  lonDegrees: z.number(),
+  latDegrees: z.number(),
+  heightMeters: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Note = z.infer<typeof Note>;

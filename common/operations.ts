@@ -15,6 +15,12 @@ export const operationNames = [
   'listAttributes',
   'getAttributeValues',
   'queryBuildings',
+  'listViews',
+  'saveView',
+  'deleteView',
+  'listNotes',
+  'saveNote',
+  'deleteNote',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

@@ -10,6 +10,11 @@ import { openImportDialog } from './import-dialog.js';
 import { mountSearchBox } from './search-box.js';
 import { mountStyleFilter } from './style-filter.js';
 import type { Classification } from './classify.js';
+import type { StyleFilterControls } from './style-filter.js';
+import { mountViewsNotes, type ViewsNotesControls } from './views-notes.js';
+import { MeasureTool } from './measure-tool.js';
+import type { PickedPoint } from './globe/city-globe.js';
+import type { ViewState } from '../common/contract.js';
 
 const api = connectApi();
 
@@ -17,6 +22,9 @@ const elements = {
   search: document.getElementById('search') as HTMLInputElement,
   searchResults: document.getElementById('search-results')!,
   importButton: document.getElementById('import-button') as HTMLButtonElement,
+  viewsNotes: document.getElementById('views-notes')!,
+  measureResult: document.getElementById('measure-result')!,
+  hint: document.getElementById('hint')!,
   title: document.getElementById('project-title')!,
   badge: document.getElementById('project-badge')!,
   panel: document.getElementById('panel')!,
@@ -181,12 +189,47 @@ async function reloadCity(): Promise<void> {
   await mountTools();
 }
 
+let styleFilter: StyleFilterControls | undefined;
+let viewsNotes: ViewsNotesControls | undefined;
+let measure: MeasureTool | undefined;
+/** A pending point pick (adding a note): Escape cancels it. */
+let cancelPick: (() => void) | undefined;
+
+function pickPoint(prompt: string): Promise<PickedPoint | null> {
+  measure?.clear();
+  return new Promise((resolve) => {
+    elements.hint.textContent = prompt;
+    elements.hint.hidden = false;
+    const end = (point: PickedPoint | null) => {
+      globe!.setClickHandler(undefined);
+      elements.hint.hidden = true;
+      cancelPick = undefined;
+      resolve(point);
+    };
+    cancelPick = () => end(null);
+    globe!.setClickHandler((point) => end(point));
+  });
+}
+
+async function restoreView(state: ViewState): Promise<void> {
+  globe!.setCamera(state.camera);
+  await styleFilter?.restore(state.style, state.filter);
+  if (state.selection) {
+    await selectBuilding(state.selection.buildingId);
+    const floor = selected?.detail.floors.find((f) => f.id === state.selection!.floorId);
+    if (floor) await selectFloor(floor);
+  } else {
+    await selectBuilding(null);
+  }
+  document.body.dataset['restoredView'] = String(Date.now());
+}
+
 async function mountTools(): Promise<void> {
   // Paint and filter wait for the batched buildings to be built on Cesium's workers.
   const whenReady = (fn: () => boolean) => {
     if (!fn()) setTimeout(() => whenReady(fn), 100);
   };
-  await mountStyleFilter(elements.tools, elements.table, {
+  styleFilter = await mountStyleFilter(elements.tools, elements.table, {
     api,
     paint: (colors) => whenReady(() => globe!.paintBuildings(colors)),
     showOnly: (ids) => whenReady(() => globe!.setVisibleBuildings(ids)),
@@ -198,12 +241,37 @@ async function mountTools(): Promise<void> {
     totalBuildings: () => info?.counts.buildings ?? 0,
     onError: showError,
   });
+  viewsNotes = await mountViewsNotes(elements.viewsNotes, {
+    api,
+    readOnly: info?.readOnly ?? true,
+    captureView: () => ({
+      camera: globe!.cameraState(),
+      ...styleFilter!.state(),
+      selection: selected ? { buildingId: selected.detail.id, floorId: selected.floorId } : null,
+    }),
+    restoreView,
+    pickPoint,
+    showNotes: (notes, selectedId) => globe!.showNotes(notes, selectedId),
+    flyToNote: (note) => globe!.flyToNote(note),
+    onError: showError,
+  });
 }
 
 document.addEventListener('keydown', (event) => {
   const target = event.target as HTMLElement | null;
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
     searchBox?.focus();
+    event.preventDefault();
+    return;
+  }
+  if (event.key === 'Escape' && (cancelPick || measure?.active)) {
+    cancelPick?.();
+    if (measure?.active) measure.finish();
+    event.preventDefault();
+    return;
+  }
+  if (event.key === 'Enter' && measure?.active && !(target && ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON'].includes(target.tagName))) {
+    measure.finish();
     event.preventDefault();
     return;
   }
@@ -215,7 +283,11 @@ document.addEventListener('keydown', (event) => {
   if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
   if (document.querySelector('dialog[open]')) return;
   if (event.key === '/') searchBox?.focus();
-  else if (event.key === 'Escape') void selectBuilding(null);
+  else if (event.key === 'Escape') {
+    measure?.clear();
+    void selectBuilding(null);
+  } else if ((event.key === 'Delete' || event.key === 'Backspace') && viewsNotes?.selectedNote()) void viewsNotes.deleteSelectedNote();
+  else if (event.key === 'm' || event.key === 'M') measure?.start('distance');
   else if (event.key === 'PageUp' || (event.key === 'ArrowUp' && event.altKey)) stepFloor(1);
   else if (event.key === 'PageDown' || (event.key === 'ArrowDown' && event.altKey)) stepFloor(-1);
   else return;
@@ -241,6 +313,21 @@ async function start(): Promise<void> {
 
   globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
   globe.onPick((id) => void selectBuilding(id));
+  globe.onPickNote((noteId) => viewsNotes?.selectNote(noteId));
+  measure = new MeasureTool({
+    setClickHandler: (handler) => globe!.setClickHandler(handler),
+    drawSketch: (points, closed, label) => globe!.drawSketch(points.map((p) => ({ ...p, buildingId: null })), closed, label),
+    resultBox: elements.measureResult,
+  });
+  for (const kind of ['distance', 'height', 'area'] as const) {
+    document.getElementById(`measure-${kind}`)!.addEventListener('click', () => {
+      cancelPick?.();
+      measure!.start(kind);
+    });
+  }
+  elements.globe.addEventListener('dblclick', () => {
+    if (measure?.active) measure.finish();
+  });
   globe.onPickFloor((floorId) => {
     const floor = selected?.detail.floors.find((f) => f.id === floorId);
     if (floor) void selectFloor(floor);
@@ -269,6 +356,8 @@ async function start(): Promise<void> {
     globeState: () => ({ ...globe!.state }),
     screenPositionOf: (id: string) => globe!.screenPositionOf(id),
     floorScreenPosition: (id: string) => globe!.floorScreenPosition(id),
+    screenPositionOfPoint: (lon: number, lat: number, height?: number) => globe!.screenPositionOfPoint(lon, lat, height),
+    cameraState: () => globe!.cameraState(),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
   };

@@ -1,5 +1,5 @@
 /** The "Style" and "Filter" tools: thematic colours with a matching legend, and attribute filters with a table. */
-import type { AttributeInfo, BuildingRow, FilterCondition, StoreyApi } from '../common/contract.js';
+import type { AttributeInfo, BuildingRow, FilterCondition, StoreyApi, StyleState } from '../common/contract.js';
 import { classify, ramps, type Classification, type Method } from './classify.js';
 import { formatNumber, h } from './dom.js';
 
@@ -25,7 +25,14 @@ export function toCsv(rows: BuildingRow[]): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => csvEscape(r[c])).join(','))].join('\r\n') + '\r\n';
 }
 
-export async function mountStyleFilter(container: HTMLElement, tableContainer: HTMLElement, host: StyleFilterHost): Promise<{ current(): { style: unknown; filter: FilterCondition[] } }> {
+export interface StyleFilterControls {
+  /** The style and filter now in force, for saved views. */
+  state(): { style: StyleState | null; filter: FilterCondition[] };
+  /** Puts a saved style and filter back, controls and map alike. */
+  restore(style: StyleState | null, filter: FilterCondition[]): Promise<void>;
+}
+
+export async function mountStyleFilter(container: HTMLElement, tableContainer: HTMLElement, host: StyleFilterHost): Promise<StyleFilterControls> {
   const { attributes } = await host.api.listAttributes({});
   const byKey = new Map(attributes.map((a) => [a.key, a]));
   const valuesCache = new Map<string, Awaited<ReturnType<StoreyApi['getAttributeValues']>>>();
@@ -173,5 +180,24 @@ export async function mountStyleFilter(container: HTMLElement, tableContainer: H
       count,
     ),
   );
-  return { current: () => ({ style: styleAttribute.value, filter: active }) };
+  return {
+    state: () => ({
+      style: styleAttribute.value
+        ? { attribute: styleAttribute.value, method: styleMethod.value as Method, classes: Number(styleClasses.value), ramp: styleRamp.value }
+        : null,
+      filter: active,
+    }),
+    restore: async (style, filter) => {
+      styleAttribute.value = style && byKey.has(style.attribute) ? style.attribute : '';
+      if (style) {
+        styleMethod.value = style.method;
+        styleClasses.value = String(style.classes);
+        if (style.ramp in ramps) styleRamp.value = style.ramp;
+      }
+      await applyStyle();
+      conditionList.replaceChildren();
+      for (const c of filter) if (byKey.has(c.attribute)) addCondition(c.attribute, c.operator, c.value === null ? '' : String(c.value));
+      await applyFilter();
+    },
+  };
 }

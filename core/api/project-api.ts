@@ -2,7 +2,8 @@
  * StoreyApi over one open project file. Hosts (desktop IPC, web host) validate input with the contract's schemas
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
-import type { AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import * as views from './views-notes.js';
+import type { ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
@@ -67,6 +68,30 @@ export class ProjectApi implements StoreyApi {
     if (this.project.readOnly) throw new StoreyError('READ_ONLY', `${this.project.fileName} is open read-only, so nothing can be imported into it.`);
     if (!this.imports) throw new StoreyError('INTERNAL', 'This host does not run imports.');
     return this.imports;
+  }
+
+  async listViews() {
+    return { views: views.listViews(this.project) };
+  }
+
+  async saveView({ name, state }: { name: string; state: ViewState }) {
+    return views.saveView(this.project, name, state);
+  }
+
+  async deleteView({ id }: { id: string }) {
+    return { deleted: views.deleteView(this.project, id) };
+  }
+
+  async listNotes() {
+    return { notes: views.listNotes(this.project) };
+  }
+
+  async saveNote(note: { id?: string; text: string; buildingId: string | null; lonDegrees: number; latDegrees: number; heightMeters: number }) {
+    return views.saveNote(this.project, note);
+  }
+
+  async deleteNote({ id }: { id: string }) {
+    return { deleted: views.deleteNote(this.project, id) };
   }
 
   async listAttributes(): Promise<{ attributes: AttributeInfo[] }> {

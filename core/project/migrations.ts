@@ -232,4 +232,31 @@ migrations.push({
   },
 });
 
+migrations.push({
+  version: 3,
+  name: 'saved views and notes',
+  up(db) {
+    db.exec(`
+      CREATE TABLE storey_views (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE storey_notes (
+        id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        building_id TEXT,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        height_m REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX storey_notes_building ON storey_notes(building_id);
+    `);
+  },
+});
+
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

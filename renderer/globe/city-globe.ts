@@ -26,8 +26,16 @@ import {
   ScreenSpaceEventType,
   ShowGeometryInstanceAttribute,
   TileMapServiceImageryProvider,
+  Cartographic,
+  LabelCollection,
+  PointPrimitiveCollection,
+  PolylineCollection,
+  Material,
+  VerticalOrigin,
+  LabelStyle,
+  Cartesian2 as LabelOffset,
 } from 'cesium';
-import type { AddressMatch, BuildingShape, Extent, FloorSummary } from '../../common/contract.js';
+import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, Note } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
 
@@ -35,6 +43,14 @@ import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.
 const PART_SEPARATOR = '\u0000part';
 /** Instance ids of floor slabs. */
 const FLOOR_PREFIX = 'floor:';
+const NOTE_PREFIX = 'note:';
+
+export interface PickedPoint {
+  lonDegrees: number;
+  latDegrees: number;
+  heightMeters: number;
+  buildingId: string | null;
+}
 
 export interface GlobeState {
   buildingsReady: boolean;
@@ -50,10 +66,17 @@ export class CityGlobe {
   private selectedId: string | null = null;
   private pickListener: ((id: string | null) => void) | undefined;
   private floorPickListener: ((floorId: string) => void) | undefined;
+  private notePickListener: ((noteId: string) => void) | undefined;
   /** Thematic colours by building id; absent ids use their use category's colour. */
   private baseColors = new Map<string, string>();
   /** Buildings the filter keeps; null when there is no filter. */
   private visible: Set<string> | null = null;
+  private clickHandler: ((point: PickedPoint) => void) | undefined;
+  private readonly noteMarkers: PointPrimitiveCollection;
+  private readonly noteLabels: LabelCollection;
+  private readonly sketchLines: PolylineCollection;
+  private readonly sketchPoints: PointPrimitiveCollection;
+  private readonly sketchLabels: LabelCollection;
   private floors: { buildingId: string; primitive: Primitive; floorIds: string[]; centres: Map<string, Cartesian3> } | undefined;
   readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0 };
 
@@ -65,10 +88,21 @@ export class CityGlobe {
       this.state.tilesLoaded = scene.globe.tilesLoaded;
       if (this.buildings?.ready && !this.state.buildingsReady) this.state.buildingsReady = true;
     });
+    this.noteMarkers = scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
+    this.noteLabels = scene.primitives.add(new LabelCollection()) as LabelCollection;
+    this.sketchLines = scene.primitives.add(new PolylineCollection()) as PolylineCollection;
+    this.sketchPoints = scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
+    this.sketchLabels = scene.primitives.add(new LabelCollection()) as LabelCollection;
     const handler = new ScreenSpaceEventHandler(scene.canvas);
     handler.setInputAction((event: ScreenSpaceEventHandler.PositionedEvent) => {
+      if (this.clickHandler) {
+        const point = this.pickPoint(event.position);
+        if (point) this.clickHandler(point);
+        return;
+      }
       const picked = this.pickId(event.position);
-      if (picked?.startsWith(FLOOR_PREFIX)) this.floorPickListener?.(picked.slice(FLOOR_PREFIX.length));
+      if (picked?.startsWith(NOTE_PREFIX)) this.notePickListener?.(picked.slice(NOTE_PREFIX.length));
+      else if (picked?.startsWith(FLOOR_PREFIX)) this.floorPickListener?.(picked.slice(FLOOR_PREFIX.length));
       else this.pickListener?.(picked ? picked.split(PART_SEPARATOR)[0]! : null);
     }, ScreenSpaceEventType.LEFT_CLICK);
   }
@@ -101,6 +135,119 @@ export class CityGlobe {
 
   onPickFloor(listener: (floorId: string) => void): void {
     this.floorPickListener = listener;
+  }
+
+  onPickNote(listener: (noteId: string) => void): void {
+    this.notePickListener = listener;
+  }
+
+  /** While set, clicks report points (for notes and measuring) instead of selecting buildings. */
+  setClickHandler(handler: ((point: PickedPoint) => void) | undefined): void {
+    this.clickHandler = handler;
+    this.widget.canvas.style.cursor = handler ? 'crosshair' : '';
+  }
+
+  /** The point under a window position: on a building (with its id) or on the ground. */
+  pickPoint(position: Cartesian2): PickedPoint | null {
+    const scene = this.widget.scene;
+    const id = this.pickId(position);
+    let world: Cartesian3 | undefined;
+    if (id && scene.pickPositionSupported) world = scene.pickPosition(position);
+    world ??= this.widget.camera.pickEllipsoid(position, scene.globe.ellipsoid);
+    if (!world) return null;
+    const carto = Cartographic.fromCartesian(world);
+    const buildingId = id && !id.startsWith(FLOOR_PREFIX) ? id.split(PART_SEPARATOR)[0]! : this.floors && id?.startsWith(FLOOR_PREFIX) ? this.floors.buildingId : null;
+    return {
+      lonDegrees: CesiumMath.toDegrees(carto.longitude),
+      latDegrees: CesiumMath.toDegrees(carto.latitude),
+      heightMeters: Math.max(0, carto.height),
+      buildingId,
+    };
+  }
+
+  cameraState(): CameraState {
+    const camera = this.widget.camera;
+    const carto = camera.positionCartographic;
+    return {
+      lonDegrees: CesiumMath.toDegrees(carto.longitude),
+      latDegrees: CesiumMath.toDegrees(carto.latitude),
+      heightMeters: carto.height,
+      headingDegrees: CesiumMath.toDegrees(camera.heading),
+      pitchDegrees: CesiumMath.toDegrees(camera.pitch),
+      rollDegrees: CesiumMath.toDegrees(camera.roll),
+    };
+  }
+
+  setCamera(state: CameraState, durationSeconds = 0.8): void {
+    this.widget.camera.flyTo({
+      destination: Cartesian3.fromDegrees(state.lonDegrees, state.latDegrees, state.heightMeters),
+      orientation: { heading: CesiumMath.toRadians(state.headingDegrees), pitch: CesiumMath.toRadians(state.pitchDegrees), roll: CesiumMath.toRadians(state.rollDegrees) },
+      duration: durationSeconds,
+    });
+  }
+
+  /** Draws the notes as pins with their text; the selected one larger. */
+  showNotes(notes: Note[], selectedId: string | null): void {
+    this.noteMarkers.removeAll();
+    this.noteLabels.removeAll();
+    for (const note of notes) {
+      const position = Cartesian3.fromDegrees(note.lonDegrees, note.latDegrees, note.heightMeters + 1);
+      const selected = note.id === selectedId;
+      this.noteMarkers.add({ position, pixelSize: selected ? 14 : 10, color: Color.fromCssColorString(selected ? selectedFloorColor : '#ff4fa3'), outlineColor: Color.WHITE, outlineWidth: 2, disableDepthTestDistance: Number.POSITIVE_INFINITY, id: `${NOTE_PREFIX}${note.id}` });
+      this.noteLabels.add({
+        position,
+        text: note.text.length > 40 ? `${note.text.slice(0, 39)}…` : note.text,
+        font: '13px "DejaVu Sans", sans-serif',
+        fillColor: Color.WHITE,
+        outlineColor: Color.BLACK,
+        outlineWidth: 3,
+        style: LabelStyle.FILL_AND_OUTLINE,
+        verticalOrigin: VerticalOrigin.BOTTOM,
+        pixelOffset: new LabelOffset(0, -12),
+        disableDepthTestDistance: Number.POSITIVE_INFINITY,
+      });
+    }
+    this.widget.scene.requestRender();
+  }
+
+  flyToNote(note: Note): void {
+    this.flyToPoint(note.lonDegrees, note.latDegrees);
+  }
+
+  /** Draws a measurement sketch: the points, the line (closed for areas) and a label at the last point. */
+  drawSketch(points: PickedPoint[], closed: boolean, label: string | null): void {
+    this.sketchLines.removeAll();
+    this.sketchPoints.removeAll();
+    this.sketchLabels.removeAll();
+    const positions = points.map((p) => Cartesian3.fromDegrees(p.lonDegrees, p.latDegrees, p.heightMeters + 0.3));
+    for (const position of positions) this.sketchPoints.add({ position, pixelSize: 8, color: Color.fromCssColorString('#00e5ff'), outlineColor: Color.BLACK, outlineWidth: 1, disableDepthTestDistance: Number.POSITIVE_INFINITY });
+    if (positions.length >= 2) {
+      this.sketchLines.add({
+        positions: closed && positions.length >= 3 ? [...positions, positions[0]!] : positions,
+        width: 3,
+        material: Material.fromType('Color', { color: Color.fromCssColorString('#00e5ff') }),
+      });
+    }
+    if (label && positions.length) {
+      this.sketchLabels.add({
+        position: positions[positions.length - 1]!,
+        text: label,
+        font: 'bold 14px "DejaVu Sans", sans-serif',
+        fillColor: Color.fromCssColorString('#00e5ff'),
+        outlineColor: Color.BLACK,
+        outlineWidth: 4,
+        style: LabelStyle.FILL_AND_OUTLINE,
+        verticalOrigin: VerticalOrigin.BOTTOM,
+        pixelOffset: new LabelOffset(0, -10),
+        disableDepthTestDistance: Number.POSITIVE_INFINITY,
+      });
+    }
+    this.widget.scene.requestRender();
+  }
+
+  /** Window position of a geographic point, for tests and tools. */
+  screenPositionOfPoint(lonDegrees: number, latDegrees: number, heightMeters = 0): { x: number; y: number } | null {
+    return this.toWindow(Cartesian3.fromDegrees(lonDegrees, latDegrees, heightMeters));
   }
 
   /** Replaces the drawn buildings with these shapes, batched into one primitive. */

@@ -93,9 +93,10 @@ test('a truncated project is reported as damaged, not opened', () => {
 test('an older project is upgraded on open: schema 1 gets the address search index of schema 2', () => {
   const old = join(dir, 'schema1.storey');
   copyFileSync(samplePath, old);
-  // Turn a current file back into a schema-1 file: what migration 2 adds, removed.
+  // Turn a current file back into a schema-1 file: what migrations 2 and 3 add, removed.
   const db = new Database(old);
-  db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
+  db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; DROP TABLE storey_views; DROP TABLE storey_notes;
+           UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();
   assert.throws(() => ProjectFile.open(old, { readOnly: true }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY' && /must be upgraded/.test(e.message));
@@ -103,6 +104,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.equal(project.schemaVersion, latestSchemaVersion);
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_address_search').pluck().get(), addressCount);
   assert.ok((project.db.prepare(`SELECT count(*) FROM storey_address_search WHERE storey_address_search MATCH '"sondergade"*'`).pluck().get() as number) > 0);
+  assert.equal(project.db.prepare('SELECT count(*) FROM storey_views').pluck().get(), 0, 'schema 3 tables exist after the upgrade');
   project.close();
 });
 

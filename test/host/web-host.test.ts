@@ -25,6 +25,12 @@ let writableHost: WebHost;
 let writableApi: StoreyApi;
 let importJobId = '';
 const writable = () => writableApi;
+const viewState = {
+  camera: { lonDegrees: 10.4, latDegrees: 55.39, heightMeters: 800, headingDegrees: 20, pitchDegrees: -38, rollDegrees: 0 },
+  style: { attribute: 'yearBuilt', method: 'quantile' as const, classes: 5, ramp: 'yellow-blue' },
+  filter: [],
+  selection: null,
+};
 const delft = sharedData('nl-delft-cityjson', 'delft-3dbgt.city.json');
 
 interface RawResponse {
@@ -173,6 +179,58 @@ describe('every operation through the web host', () => {
         assert.ok(tall.rows[0]!.floorCount! >= tall.rows[2]!.floorCount!);
       },
       bad: { conditions: [{ attribute: 'yearBuilt', operator: 'LIKE', value: 1 }] },
+    },
+    listViews: {
+      good: async () => {
+        await writable().saveView({ name: 'Overview', state: viewState });
+        const { views } = await writable().listViews({});
+        assert.equal(views.length, 1);
+        assert.deepEqual(views[0]!.state, viewState);
+        await assert.rejects(api.saveView({ name: 'x', state: viewState }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+      },
+      bad: { sort: 'name' },
+    },
+    saveView: {
+      good: async () => {
+        const first = await writable().saveView({ name: 'Block A', state: viewState });
+        const again = await writable().saveView({ name: 'Block A', state: { ...viewState, filter: [{ attribute: 'floorCount', operator: '>=', value: 4 }] } });
+        assert.equal(again.id, first.id, 'saving under the same name replaces the view');
+        assert.equal((await writable().listViews({})).views.filter((v) => v.name === 'Block A').length, 1);
+      },
+      bad: { name: '   ', state: viewState },
+    },
+    deleteView: {
+      good: async () => {
+        const view = await writable().saveView({ name: 'Temporary', state: viewState });
+        assert.deepEqual(await writable().deleteView({ id: view.id }), { deleted: true });
+        assert.deepEqual(await writable().deleteView({ id: view.id }), { deleted: false });
+      },
+      bad: { id: '' },
+    },
+    listNotes: {
+      good: async () => {
+        const note = await writable().saveNote({ text: 'Check the roof', buildingId: null, lonDegrees: 4.36, latDegrees: 52.01, heightMeters: 0 });
+        assert.deepEqual((await writable().listNotes({})).notes.map((n) => n.id), [note.id]);
+      },
+      bad: { all: true },
+    },
+    saveNote: {
+      good: async () => {
+        const { notes } = await writable().listNotes({});
+        const updated = await writable().saveNote({ id: notes[0]!.id, text: 'Roof checked', buildingId: null, lonDegrees: 4.36, latDegrees: 52.01, heightMeters: 3 });
+        assert.equal(updated.text, 'Roof checked');
+        assert.equal(updated.createdAt, notes[0]!.createdAt);
+        await assert.rejects(writable().saveNote({ text: 'x', buildingId: 'no-such-building', lonDegrees: 0, latDegrees: 0, heightMeters: 0 }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { text: 'x', buildingId: null, lonDegrees: 200, latDegrees: 0, heightMeters: 0 },
+    },
+    deleteNote: {
+      good: async () => {
+        const { notes } = await writable().listNotes({});
+        assert.deepEqual(await writable().deleteNote({ id: notes[0]!.id }), { deleted: true });
+        assert.deepEqual((await writable().listNotes({})).notes, []);
+      },
+      bad: {},
     },
     listImportProfiles: {
       good: async () => {
