@@ -358,6 +358,9 @@ async function start(): Promise<void> {
     floorScreenPosition: (id: string) => globe!.floorScreenPosition(id),
     screenPositionOfPoint: (lon: number, lat: number, height?: number) => globe!.screenPositionOfPoint(lon, lat, height),
     cameraState: () => globe!.cameraState(),
+    /** For bench/interaction: the same code paths a click and a style change take. */
+    selectBuilding: (id: string) => selectBuilding(id),
+    restyle: (attribute: string) => styleFilter!.restore(attribute ? { attribute, method: 'quantile', classes: 5, ramp: 'yellow-blue' } : null, []),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
   };
