@@ -29,8 +29,10 @@ try {
   if (target) {
     await page.mouse.click(target.x, target.y);
     await page.waitForSelector('.building');
-    await page.locator('.storey').last().click();
+    await page.locator('.storey').nth(3).click();
+    await page.locator('#explode').fill('3');
     await page.waitForSelector('.units-list');
+    await page.evaluate(() => document.querySelector('.panel')!.scrollTo(0, 0));
     await page.evaluate(() => (window as unknown as { storeyView: { requestRender(): void } }).storeyView.requestRender());
     await page.waitForTimeout(300);
   }
