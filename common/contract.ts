@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   AddressMatch,
+  StyleLevel,
   Note,
   SavedView,
   ViewState,
@@ -73,13 +74,22 @@ export const operations = {
   },
   /** Attributes of the buildings that can style and filter the city. */
   listAttributes: {
-    input: z.object({}).strict(),
+    input: z.object({ level: StyleLevel.optional() }).strict(),
     output: z.object({ attributes: z.array(AttributeInfo) }),
   },
-  /** One attribute's value for every building (ids and values in the same order), for thematic styling. */
+  /**
+   * One attribute's value for every record of a level (buildings by default), for thematic styling: ids, values,
+   * and for floors and units the building (and floor) each record belongs to, all in the same order.
+   */
   getAttributeValues: {
-    input: z.object({ attribute: z.string().min(1).max(300) }).strict(),
-    output: z.object({ attribute: AttributeInfo, ids: z.array(RegistryId), values: z.array(z.union([z.number(), z.string(), z.null()])) }),
+    input: z.object({ attribute: z.string().min(1).max(300), level: StyleLevel.optional() }).strict(),
+    output: z.object({
+      attribute: AttributeInfo,
+      ids: z.array(RegistryId),
+      values: z.array(z.union([z.number(), z.string(), z.null()])),
+      buildingIds: z.array(RegistryId),
+      floorIds: z.array(RegistryId.nullable()),
+    }),
   },
   /** Buildings matching all conditions: how many, their ids, and a sorted table of up to `limit` rows. */
   queryBuildings: {

@@ -154,6 +154,10 @@ export type ImportJob = z.infer<typeof ImportJob>;
 export const ImportProfileSummary = z.object({ id: z.string(), name: z.string(), description: z.string(), patterns: z.array(z.string()) });
 export type ImportProfileSummary = z.infer<typeof ImportProfileSummary>;
 
+/** What styling classifies: buildings, or floors and units (shown on buildings as their mean or most common value). */
+export const StyleLevel = z.enum(['buildings', 'floors', 'units']);
+export type StyleLevel = z.infer<typeof StyleLevel>;
+
 export const AttributeInfo = z.object({
   key: z.string(),
   label: z.string(),
@@ -192,6 +196,7 @@ export const CameraState = z.object({
 export type CameraState = z.infer<typeof CameraState>;
 
 export const StyleState = z.object({
+  level: StyleLevel,
   attribute: z.string().max(300),
   method: z.enum(['quantile', 'equal']),
   classes: z.number().int().min(2).max(7),

@@ -17,6 +17,8 @@ export interface Classification {
   noData: StyleClass;
   /** Colour for each input value, in input order. */
   colors: string[];
+  /** Colour for any value on the same scale (for aggregates such as a building's mean unit area). */
+  colorOf(value: number | string | null): string;
 }
 
 /** Sequential ramps (light to dark) sampled for 2–7 classes; colour-blind safe (ColorBrewer YlGnBu / OrRd). */
@@ -58,7 +60,7 @@ export function breaks(sortedValues: number[], classCount: number, method: Metho
 export function classifyNumbers(values: Array<number | null>, classCount: number, method: Method, ramp: string[]): Classification {
   const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   const noData: StyleClass = { label: 'No data', color: noDataColor, count: values.length - present.length };
-  if (present.length === 0) return { classes: [], noData, colors: values.map(() => noDataColor) };
+  if (present.length === 0) return { classes: [], noData, colors: values.map(() => noDataColor), colorOf: () => noDataColor };
   const integer = present.every(Number.isInteger);
   const bounds = breaks(present, classCount, method);
   const colors = sample(ramp, bounds.length - 1);
@@ -89,7 +91,7 @@ export function classifyNumbers(values: Array<number | null>, classCount: number
       if (a !== undefined && b !== undefined && b < a) cls.label = `${a}`;
     }
   }
-  return { classes, noData, colors: out };
+  return { classes, noData, colors: out, colorOf: (v) => (typeof v === 'number' ? classes[classOf(v)]!.color : noDataColor) };
 }
 
 export function classifyCategories(values: Array<string | number | null>, maxCategories = categoryPalette.length): Classification {
@@ -102,10 +104,34 @@ export function classifyCategories(values: Array<string | number | null>, maxCat
   const rest = ranked.slice(shown.length);
   if (rest.length) classes.push({ label: `Other (${rest.length} values)`, color: otherColor, count: rest.reduce((n, [, c]) => n + c, 0) });
   const noData: StyleClass = { label: 'No data', color: noDataColor, count: values.filter((v) => v === null).length };
-  return { classes, noData, colors: values.map((v) => (v === null ? noDataColor : colorOf.get(String(v)) ?? otherColor)) };
+  const colorOfValue = (v: number | string | null) => (v === null ? noDataColor : colorOf.get(String(v)) ?? otherColor);
+  return { classes, noData, colors: values.map(colorOfValue), colorOf: colorOfValue };
 }
 
 export function classify(attribute: AttributeInfo, values: Array<number | string | null>, classCount: number, method: Method, rampName: string): Classification {
   if (attribute.kind === 'category') return classifyCategories(values);
   return classifyNumbers(values as Array<number | null>, classCount, method, ramps[rampName] ?? ramps['yellow-blue']!);
+}
+
+/** Groups record values by owner: the mean of numbers, the most common category. */
+export function aggregateByOwner(owners: Array<string | null>, values: Array<number | string | null>, kind: 'number' | 'category'): Map<string, number | string | null> {
+  const groups = new Map<string, Array<number | string>>();
+  owners.forEach((owner, i) => {
+    if (owner === null) return;
+    const value = values[i];
+    const list = groups.get(owner) ?? [];
+    if (value !== null && value !== undefined) list.push(value);
+    groups.set(owner, list);
+  });
+  const out = new Map<string, number | string | null>();
+  for (const [owner, list] of groups) {
+    if (list.length === 0) out.set(owner, null);
+    else if (kind === 'number') out.set(owner, (list as number[]).reduce((a, b) => a + b, 0) / list.length);
+    else {
+      const counts = new Map<string, number>();
+      for (const v of list) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+      out.set(owner, [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0]);
+    }
+  }
+  return out;
 }

@@ -40,6 +40,8 @@ let globe: CityGlobe | undefined;
 let selected: { detail: BuildingDetail; floorId: string | null } | null = null;
 /** How the selected building's storeys are shown. */
 const floorView = { explodeMeters: 0, onlyFloor: false };
+/** Floor-slab colours when the city is styled by floors or units. */
+let slabColors: Map<string, string> | null = null;
 let info: ProjectInfo | undefined;
 
 function showError(error: unknown): void {
@@ -108,6 +110,7 @@ function showFloors(): void {
     explodeMeters: floorView.explodeMeters,
     onlyFloorId: floorView.onlyFloor ? selected.floorId : null,
     selectedFloorId: selected.floorId,
+    floorColors: slabColors,
   });
 }
 
@@ -231,7 +234,11 @@ async function mountTools(): Promise<void> {
   };
   styleFilter = await mountStyleFilter(elements.tools, elements.table, {
     api,
-    paint: (colors) => whenReady(() => globe!.paintBuildings(colors)),
+    paint: (colors, floorColors) => {
+      slabColors = floorColors;
+      whenReady(() => globe!.paintBuildings(colors));
+      showFloors();
+    },
     showOnly: (ids) => whenReady(() => globe!.setVisibleBuildings(ids)),
     legend: (title, classification) => renderLegend(title, classification),
     choose: (id) => {
@@ -360,7 +367,7 @@ async function start(): Promise<void> {
     cameraState: () => globe!.cameraState(),
     /** For bench/interaction: the same code paths a click and a style change take. */
     selectBuilding: (id: string) => selectBuilding(id),
-    restyle: (attribute: string) => styleFilter!.restore(attribute ? { attribute, method: 'quantile', classes: 5, ramp: 'yellow-blue' } : null, []),
+    restyle: (attribute: string) => styleFilter!.restore(attribute ? { level: 'buildings', attribute, method: 'quantile', classes: 5, ramp: 'yellow-blue' } : null, []),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
   };

@@ -1,11 +1,12 @@
 /** The "Style" and "Filter" tools: thematic colours with a matching legend, and attribute filters with a table. */
-import type { AttributeInfo, BuildingRow, FilterCondition, StoreyApi, StyleState } from '../common/contract.js';
-import { classify, ramps, type Classification, type Method } from './classify.js';
+import type { AttributeInfo, BuildingRow, FilterCondition, StoreyApi, StyleLevel, StyleState } from '../common/contract.js';
+import { aggregateByOwner, classify, ramps, type Classification, type Method } from './classify.js';
 import { formatNumber, h } from './dom.js';
 
 export interface StyleFilterHost {
   api: StoreyApi;
-  paint(colors: Map<string, string> | null): void;
+  /** Building colours, and floor-slab colours for the floor and unit levels. */
+  paint(colors: Map<string, string> | null, floorColors: Map<string, string> | null): void;
   showOnly(ids: Set<string> | null): void;
   legend(title: string, classification: Classification | null): void;
   choose(buildingId: string): void;
@@ -35,11 +36,25 @@ export interface StyleFilterControls {
 export async function mountStyleFilter(container: HTMLElement, tableContainer: HTMLElement, host: StyleFilterHost): Promise<StyleFilterControls> {
   const { attributes } = await host.api.listAttributes({});
   const byKey = new Map(attributes.map((a) => [a.key, a]));
+  const levelAttributes = new Map<StyleLevel, AttributeInfo[]>([['buildings', attributes]]);
   const valuesCache = new Map<string, Awaited<ReturnType<StoreyApi['getAttributeValues']>>>();
-  const attributeOptions = (selected?: string) => attributes.map((a) => h('option', { value: a.key, selected: a.key === selected }, a.label + (a.unit ? ` (${a.unit})` : '')));
+  const attributeOptions = (selected?: string, list = attributes) => list.map((a) => h('option', { value: a.key, selected: a.key === selected }, a.label + (a.unit ? ` (${a.unit})` : '')));
 
   // --- Style
+  const styleLevel = h('select', { id: 'style-level', 'aria-label': 'Style level' }, h('option', { value: 'buildings' }, 'Buildings'), h('option', { value: 'floors' }, 'Floors'), h('option', { value: 'units' }, 'Units'));
   const styleAttribute = h('select', { id: 'style-attribute', 'aria-label': 'Style by attribute' }, h('option', { value: '' }, 'Use (default colours)'), ...attributeOptions());
+  const fillAttributes = async (level: StyleLevel, selected = '') => {
+    let list = levelAttributes.get(level);
+    if (!list) {
+      list = (await host.api.listAttributes({ level })).attributes;
+      levelAttributes.set(level, list);
+    }
+    styleAttribute.replaceChildren(h('option', { value: '' }, level === 'buildings' ? 'Use (default colours)' : 'Choose an attribute'), ...attributeOptions(selected, list));
+    styleAttribute.value = selected;
+  };
+  styleLevel.addEventListener('change', () => {
+    void fillAttributes(styleLevel.value as StyleLevel).then(() => applyStyle(), host.onError);
+  });
   const styleMethod = h('select', { id: 'style-method', 'aria-label': 'Classification' }, h('option', { value: 'quantile' }, 'Quantiles'), h('option', { value: 'equal' }, 'Equal interval'));
   const styleClasses = h('select', { id: 'style-classes', 'aria-label': 'Number of classes' }, ...[3, 4, 5, 6, 7].map((n) => h('option', { value: String(n), selected: n === 5 }, `${n} classes`)));
   const styleRamp = h('select', { id: 'style-ramp', 'aria-label': 'Colour ramp' }, ...Object.keys(ramps).map((r) => h('option', { value: r }, r)));
@@ -47,26 +62,36 @@ export async function mountStyleFilter(container: HTMLElement, tableContainer: H
 
   const applyStyle = async () => {
     const key = styleAttribute.value;
-    const attribute = byKey.get(key);
+    const level = styleLevel.value as StyleLevel;
+    const attribute = levelAttributes.get(level)?.find((a) => a.key === key);
     numericOptions.hidden = !attribute || attribute.kind !== 'number';
     if (!attribute) {
-      host.paint(null);
+      host.paint(null, null);
       host.legend('Building use', null);
       document.body.dataset['style'] = '';
       return;
     }
     try {
-      let data = valuesCache.get(key);
+      let data = valuesCache.get(`${level}:${key}`);
       if (!data) {
-        data = await host.api.getAttributeValues({ attribute: key });
-        valuesCache.set(key, data);
+        data = await host.api.getAttributeValues({ attribute: key, level });
+        valuesCache.set(`${level}:${key}`, data);
       }
       const classification = classify(attribute, data.values, Number(styleClasses.value), styleMethod.value as Method, styleRamp.value);
       const colors = new Map<string, string>();
-      data.ids.forEach((id, i) => colors.set(id, classification.colors[i]!));
-      host.paint(colors);
-      host.legend(attribute.label + (attribute.unit ? ` (${attribute.unit})` : ''), classification);
-      document.body.dataset['style'] = key;
+      let floorColors: Map<string, string> | null = null;
+      if (level === 'buildings') {
+        data.ids.forEach((id, i) => colors.set(id, classification.colors[i]!));
+      } else {
+        // Buildings show the mean (or most common value) of their floors or units; slabs show each floor's own.
+        for (const [building, value] of aggregateByOwner(data.buildingIds, data.values, attribute.kind)) colors.set(building, classification.colorOf(value));
+        floorColors = new Map();
+        for (const [floor, value] of aggregateByOwner(data.floorIds, data.values, attribute.kind)) floorColors.set(floor, classification.colorOf(value));
+      }
+      host.paint(colors, floorColors);
+      const levelName = level === 'buildings' ? '' : level === 'floors' ? ' · floors' : ' · units (buildings: mean or most common)';
+      host.legend(attribute.label + (attribute.unit ? ` (${attribute.unit})` : '') + levelName, classification);
+      document.body.dataset['style'] = level === 'buildings' ? key : `${level}:${key}`;
     } catch (error) {
       host.onError(error);
     }
@@ -165,6 +190,7 @@ export async function mountStyleFilter(container: HTMLElement, tableContainer: H
   container.replaceChildren(
     h('details', { class: 'tool', open: true },
       h('summary', {}, 'Style'),
+      h('div', { class: 'row' }, styleLevel),
       styleAttribute,
       numericOptions,
     ),
@@ -183,12 +209,13 @@ export async function mountStyleFilter(container: HTMLElement, tableContainer: H
   return {
     state: () => ({
       style: styleAttribute.value
-        ? { attribute: styleAttribute.value, method: styleMethod.value as Method, classes: Number(styleClasses.value), ramp: styleRamp.value }
+        ? { level: styleLevel.value as StyleLevel, attribute: styleAttribute.value, method: styleMethod.value as Method, classes: Number(styleClasses.value), ramp: styleRamp.value }
         : null,
       filter: active,
     }),
     restore: async (style, filter) => {
-      styleAttribute.value = style && byKey.has(style.attribute) ? style.attribute : '';
+      styleLevel.value = style?.level ?? 'buildings';
+      await fillAttributes(styleLevel.value as StyleLevel, style?.attribute ?? '');
       if (style) {
         styleMethod.value = style.method;
         styleClasses.value = String(style.classes);

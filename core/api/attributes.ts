@@ -50,6 +50,19 @@ export function attributeCatalogue(project: ProjectFile): Column[] {
   return columns;
 }
 
+/** Floor and unit attributes, for styling at those levels. */
+export const floorColumns: Column[] = [
+  { info: { key: 'area', label: 'Floor area', kind: 'number', unit: 'm²' }, sql: 'f.area_m2' },
+  { info: { key: 'unitCount', label: 'Units on the floor', kind: 'number' }, sql: '(SELECT count(*) FROM units u WHERE u.floor_id = f.registry_id)' },
+  { info: { key: 'levelIndex', label: 'Level', kind: 'number' }, sql: 'f.level_index' },
+  { info: { key: 'label', label: 'Floor label', kind: 'category' }, sql: 'f.label' },
+];
+export const unitColumns: Column[] = [
+  { info: { key: 'area', label: 'Unit area', kind: 'number', unit: 'm²' }, sql: 'u.area_m2' },
+  { info: { key: 'rooms', label: 'Rooms', kind: 'number' }, sql: 'u.rooms' },
+  { info: { key: 'use', label: 'Unit use', kind: 'category' }, sql: 'u.use_label' },
+];
+
 export function columnFor(project: ProjectFile, key: string): Column {
   const column = attributeCatalogue(project).find((c) => c.info.key === key);
   if (!column) throw new StoreyError('BAD_ARGUMENT', `"${key}" is not an attribute of the buildings in this project.`);

@@ -3,12 +3,12 @@
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
 import * as views from './views-notes.js';
-import type { ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import type { StyleLevel, ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
-import { attributeCatalogue, columnFor, filterSql } from './attributes.js';
+import { attributeCatalogue, columnFor, filterSql, floorColumns, unitColumns } from './attributes.js';
 import type { ImportJobs } from '../import/import-jobs.js';
 import { assignInputs, expandInputPaths } from '../import/importer.js';
 import { loadProfile } from '../import/profile.js';
@@ -94,17 +94,32 @@ export class ProjectApi implements StoreyApi {
     return { deleted: views.deleteNote(this.project, id) };
   }
 
-  async listAttributes(): Promise<{ attributes: AttributeInfo[] }> {
-    return { attributes: attributeCatalogue(this.project).map((c) => c.info) };
+  async listAttributes({ level }: { level?: StyleLevel } = {}): Promise<{ attributes: AttributeInfo[] }> {
+    const columns = level === 'floors' ? floorColumns : level === 'units' ? unitColumns : attributeCatalogue(this.project);
+    return { attributes: columns.map((c) => c.info) };
   }
 
-  async getAttributeValues({ attribute }: { attribute: string }) {
-    const column = columnFor(this.project, attribute);
-    const rows = this.project.db.prepare(`SELECT registry_id, ${column.sql} AS value FROM buildings`).raw().all() as Array<[string, unknown]>;
+  async getAttributeValues({ attribute, level }: { attribute: string; level?: StyleLevel }) {
+    let column;
+    let rows: Array<[string, unknown, string, string | null]>;
+    const db = this.project.db;
+    if (level === 'floors' || level === 'units') {
+      column = (level === 'floors' ? floorColumns : unitColumns).find((c) => c.info.key === attribute);
+      if (!column) throw new StoreyError('BAD_ARGUMENT', `"${attribute}" is not an attribute of ${level}.`);
+      rows = (level === 'floors'
+        ? db.prepare(`SELECT f.registry_id, ${column.sql}, f.building_id, f.registry_id FROM floors f`)
+        : db.prepare(`SELECT u.registry_id, ${column.sql}, u.building_id, u.floor_id FROM units u`)
+      ).raw().all() as Array<[string, unknown, string, string | null]>;
+    } else {
+      column = columnFor(this.project, attribute);
+      rows = db.prepare(`SELECT registry_id, ${column.sql}, registry_id, NULL FROM buildings`).raw().all() as Array<[string, unknown, string, string | null]>;
+    }
     const numeric = column.info.kind === 'number';
     return {
       attribute: column.info,
       ids: rows.map((r) => r[0]),
+      buildingIds: rows.map((r) => r[2]),
+      floorIds: rows.map((r) => r[3]),
       values: rows.map(([, v]) => {
         if (v === null || v === undefined || v === '') return null;
         if (numeric) {

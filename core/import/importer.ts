@@ -167,6 +167,20 @@ function levelOfLabel(label: string | null, levels: Record<string, number>): num
   return null;
 }
 
+/**
+ * Finds a floor or stairwell by registry id (case-insensitively) in this import, else already in the project, and
+ * the building it belongs to.
+ */
+function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
+  const existing = project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`);
+  return (key: string): { registryId: string; buildingId: string } | undefined => {
+    const hit = fresh.get(lc(key));
+    if (hit) return { registryId: hit.registryId, buildingId: hit.buildingId };
+    const row = existing.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
+    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
+  };
+}
+
 export async function importRegistry(project: ProjectFile, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
   if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
   const started = Date.now();
@@ -465,13 +479,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       floors.set(lc(p.record.registryId), p.record);
     }
   }
-  const existingFloor = project.db.prepare(`SELECT registry_id, building_id FROM floors WHERE lower(registry_id) = ?`);
-  const resolveFloor = (key: string) => {
-    const fresh = floors.get(lc(key));
-    if (fresh) return { registryId: fresh.registryId, buildingId: fresh.buildingId };
-    const row = existingFloor.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
-    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
-  };
+  const resolveFloor = memberResolver(project, 'floors', floors);
 
   const stairwells = new Map<string, StairwellRecord>();
   const stairwellByHouseNumber = new Map<string, string>();
@@ -498,13 +506,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       });
     }
   }
-  const existingStairwell = project.db.prepare(`SELECT registry_id, building_id FROM stairwells WHERE lower(registry_id) = ?`);
-  const resolveStairwell = (key: string) => {
-    const fresh = stairwells.get(lc(key));
-    if (fresh) return { registryId: fresh.registryId, buildingId: fresh.buildingId };
-    const row = existingStairwell.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
-    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
-  };
+  const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
 
   const units = new Map<string, UnitRecord>();
   const buildingOfAddress = new Map<string, string>();

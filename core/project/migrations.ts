@@ -234,7 +234,7 @@ migrations.push({
 
 migrations.push({
   version: 3,
-  name: 'saved views and notes',
+  name: 'saved views and notes; case-insensitive id indexes',
   up(db) {
     db.exec(`
       CREATE TABLE storey_views (
@@ -255,6 +255,10 @@ migrations.push({
         updated_at TEXT NOT NULL
       );
       CREATE INDEX storey_notes_building ON storey_notes(building_id);
+      -- Registers spell ids in either case; imports match them case-insensitively, through these indexes.
+      CREATE INDEX buildings_registry_id_lower ON buildings(lower(registry_id));
+      CREATE INDEX floors_registry_id_lower ON floors(lower(registry_id));
+      CREATE INDEX stairwells_registry_id_lower ON stairwells(lower(registry_id));
     `);
   },
 });

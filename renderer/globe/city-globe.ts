@@ -194,18 +194,7 @@ export class CityGlobe {
       const position = Cartesian3.fromDegrees(note.lonDegrees, note.latDegrees, note.heightMeters + 1);
       const selected = note.id === selectedId;
       this.noteMarkers.add({ position, pixelSize: selected ? 14 : 10, color: Color.fromCssColorString(selected ? selectedFloorColor : '#ff4fa3'), outlineColor: Color.WHITE, outlineWidth: 2, disableDepthTestDistance: Number.POSITIVE_INFINITY, id: `${NOTE_PREFIX}${note.id}` });
-      this.noteLabels.add({
-        position,
-        text: note.text.length > 40 ? `${note.text.slice(0, 39)}…` : note.text,
-        font: '13px "DejaVu Sans", sans-serif',
-        fillColor: Color.WHITE,
-        outlineColor: Color.BLACK,
-        outlineWidth: 3,
-        style: LabelStyle.FILL_AND_OUTLINE,
-        verticalOrigin: VerticalOrigin.BOTTOM,
-        pixelOffset: new LabelOffset(0, -12),
-        disableDepthTestDistance: Number.POSITIVE_INFINITY,
-      });
+      this.noteLabels.add(mapLabel(position, note.text.length > 40 ? `${note.text.slice(0, 39)}…` : note.text, '13px', Color.WHITE));
     }
     this.widget.scene.requestRender();
   }
@@ -229,18 +218,7 @@ export class CityGlobe {
       });
     }
     if (label && positions.length) {
-      this.sketchLabels.add({
-        position: positions[positions.length - 1]!,
-        text: label,
-        font: 'bold 14px "DejaVu Sans", sans-serif',
-        fillColor: Color.fromCssColorString('#00e5ff'),
-        outlineColor: Color.BLACK,
-        outlineWidth: 4,
-        style: LabelStyle.FILL_AND_OUTLINE,
-        verticalOrigin: VerticalOrigin.BOTTOM,
-        pixelOffset: new LabelOffset(0, -10),
-        disableDepthTestDistance: Number.POSITIVE_INFINITY,
-      });
+      this.sketchLabels.add(mapLabel(positions[positions.length - 1]!, label, 'bold 14px', Color.fromCssColorString('#00e5ff')));
     }
     this.widget.scene.requestRender();
   }
@@ -337,7 +315,7 @@ export class CityGlobe {
    * Opens a building into its storeys: one slab per floor at its real height (each pickable), spread apart by
    * explodeMeters; with onlyFloorId, just that floor. Exploded stacks are lifted so basements clear the ground.
    */
-  openFloors(buildingId: string, floors: FloorSummary[], options: { explodeMeters: number; onlyFloorId: string | null; selectedFloorId: string | null }): void {
+  openFloors(buildingId: string, floors: FloorSummary[], options: { explodeMeters: number; onlyFloorId: string | null; selectedFloorId: string | null; floorColors?: Map<string, string> | null }): void {
     this.closeFloors();
     const shape = this.shapes.get(buildingId);
     if (!shape || floors.length === 0 || !this.buildings?.ready) return;
@@ -354,7 +332,8 @@ export class CityGlobe {
       centres.set(floor.id, this.centreOf(shape, base + height - Math.min(0.25, height * 0.08)));
       const gap = Math.min(0.25, height * 0.08);
       // The open building keeps the selection colour; the chosen floor stands out in a stronger tone.
-      const css = floor.id === options.selectedFloorId ? selectedFloorColor : floor.levelIndex < 0 ? '#b8982e' : selectionColor;
+      const themed = options.floorColors?.get(floor.id);
+      const css = floor.id === options.selectedFloorId ? selectedFloorColor : themed ?? (floor.levelIndex < 0 ? '#b8982e' : selectionColor);
       shape.polygons.forEach((rings, part) => {
         const [outer, ...holes] = rings.map(openRing);
         if (!outer || outer.length < 6) return;
@@ -501,6 +480,22 @@ export class CityGlobe {
     }
     return Cartesian3.fromDegrees(lon / n, lat / n, heightMeters);
   }
+}
+
+/** A label that reads on any background and is never hidden behind buildings. */
+function mapLabel(position: Cartesian3, text: string, size: string, fillColor: Color) {
+  return {
+    position,
+    text,
+    font: `${size} "DejaVu Sans", sans-serif`,
+    fillColor,
+    outlineColor: Color.BLACK,
+    outlineWidth: 3,
+    style: LabelStyle.FILL_AND_OUTLINE,
+    verticalOrigin: VerticalOrigin.BOTTOM,
+    pixelOffset: new LabelOffset(0, -12),
+    disableDepthTestDistance: Number.POSITIVE_INFINITY,
+  };
 }
 
 /** Drops the closing vertex of a closed ring; Cesium closes polygons itself. */

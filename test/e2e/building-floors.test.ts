@@ -110,6 +110,18 @@ test('styling by year: the legend shows the classes and buildings change colour'
   const after = pixel(await frame(page), spot.x, spot.y + 2);
   assert.ok(Math.abs(before[0]! - after[0]!) + Math.abs(before[1]! - after[1]!) + Math.abs(before[2]! - after[2]!) > 60, `${before} → ${after}`);
   await page.screenshot({ path: join(outputDir, 'style-year.png') });
+
+  // Styling by a unit attribute: buildings take the mean unit area, on the units' own class scale.
+  await page.selectOption('#style-level', 'units');
+  await page.selectOption('#style-attribute', 'area');
+  await page.waitForFunction(() => document.body.dataset['style'] === 'units:area');
+  assert.match(await page.locator('#legend h4').innerText(), /Unit area \(m²\) · units/);
+  const unitRows = await page.locator('#legend .legend-row').allInnerTexts();
+  const unitTotal = unitRows.map((r) => Number(r.split(/\s+/).pop()!.replace(/,/g, ''))).reduce((a, b) => a + b, 0);
+  assert.equal(unitTotal, project.db.prepare('SELECT count(*) FROM units').pluck().get(), 'the unit legend counts units');
+  await page.selectOption('#style-level', 'buildings');
+  await page.selectOption('#style-attribute', 'yearBuilt');
+  await page.waitForFunction(() => document.body.dataset['style'] === 'yearBuilt');
 });
 
 test('filter floors ≥ 4: the count matches SQL; the table sorts, selects and exports CSV', { timeout: 120_000 }, async () => {

@@ -27,7 +27,7 @@ let importJobId = '';
 const writable = () => writableApi;
 const viewState = {
   camera: { lonDegrees: 10.4, latDegrees: 55.39, heightMeters: 800, headingDegrees: 20, pitchDegrees: -38, rollDegrees: 0 },
-  style: { attribute: 'yearBuilt', method: 'quantile' as const, classes: 5, ramp: 'yellow-blue' },
+  style: { level: 'buildings' as const, attribute: 'yearBuilt', method: 'quantile' as const, classes: 5, ramp: 'yellow-blue' },
   filter: [],
   selection: null,
 };

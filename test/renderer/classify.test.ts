@@ -44,3 +44,14 @@ test('categories are coloured by value, most frequent first, with the rest as Ot
   assert.equal(result.colors[0], result.classes[0]!.color);
   assert.equal(result.colors[1], result.classes[1]!.color);
 });
+
+test('floor and unit values reach buildings as their mean or most common value', async () => {
+  const { aggregateByOwner } = await import('../../renderer/classify.js');
+  const numbers = aggregateByOwner(['b1', 'b1', 'b2', 'b2', null], [60, 100, null, 50, 999], 'number');
+  assert.deepEqual([...numbers], [['b1', 80], ['b2', 50]]);
+  const uses = aggregateByOwner(['b1', 'b1', 'b1', 'b2'], ['Flat', 'Shop', 'Flat', null], 'category');
+  assert.deepEqual([...uses], [['b1', 'Flat'], ['b2', null]]);
+  const scale = classifyNumbers([10, 20, 30, 40, 50], 5, 'equal', ramp);
+  assert.equal(scale.colorOf(35), scale.classes[3]!.color);
+  assert.equal(scale.colorOf(null), noDataColor);
+});
