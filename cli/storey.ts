@@ -15,6 +15,7 @@ import { importRegistry } from '../core/import/importer.js';
 import { loadProfile } from '../core/import/profile.js';
 import { searchAddresses } from '../core/search/address-search.js';
 import type { ImportReport } from '../common/contract.js';
+import { checkProject, saveCopy } from '../core/project/copy.js';
 import { startWebHost } from '../main/web/web-host.js';
 
 const HELP = `storey — offline 3D city workstation
@@ -28,6 +29,10 @@ Usage:
       Import registry files (or folders of them) as the profile describes; one transaction, re-import updates.
   storey search FILE.storey "QUERY" [--limit N] [--json]
       Address search: every word a prefix, accents and case ignored.
+  storey copy FILE.storey COPY.storey [--overwrite]
+      A consistent copy of a project, even while it is open elsewhere.
+  storey check FILE.storey
+      SQLite's integrity check of a project (exit code 1 when damaged).
   storey serve [FILE.storey] [--port N] [--read-only]
       Serve the workstation UI on 127.0.0.1 (default: the sample project, made on first use).
   storey --help | --version
@@ -170,6 +175,32 @@ async function commandSearch(args: string[]): Promise<void> {
   }
 }
 
+async function commandCopy(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { overwrite: { type: 'boolean', default: false } } });
+  if (positionals.length !== 2) throw new UsageError('storey copy needs a project file and the path of the copy');
+  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  try {
+    saveCopy(project, positionals[1]!, { overwrite: values.overwrite });
+    console.log(`Copied ${positionals[0]} to ${positionals[1]}.`);
+  } finally {
+    project.close();
+  }
+}
+
+async function commandCheck(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('storey check needs one project file');
+  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  try {
+    const result = checkProject(project);
+    if (result.ok) console.log(`${project.fileName}: ok`);
+    else console.log(`${project.fileName} is damaged:\n  ${result.problems.slice(0, 20).join('\n  ')}`);
+    return result.ok ? 0 : 1;
+  } finally {
+    project.close();
+  }
+}
+
 async function commandServe(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -218,6 +249,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'search':
         await commandSearch(rest);
         return 0;
+      case 'copy':
+        await commandCopy(rest);
+        return 0;
+      case 'check':
+        return await commandCheck(rest);
       case 'serve':
         await commandServe(rest);
         return 0;

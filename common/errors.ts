@@ -17,6 +17,8 @@ export const errorCodes = [
   'FILE_TOO_LARGE',
   'CANCELLED',
   'BUSY',
+  'LOCKED',
+  'DISK_FULL',
   'INTERNAL',
 ] as const;
 

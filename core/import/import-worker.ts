@@ -20,7 +20,8 @@ const data = workerData as ImportWorkerData;
 const cancelled = new Int32Array(data.cancelFlag);
 let project: ProjectFile | undefined;
 try {
-  project = ProjectFile.open(data.projectPath);
+  // The host's process holds the write lock; this thread works under it.
+  project = ProjectFile.open(data.projectPath, { withoutLock: true });
   const report = await importRegistry(project, data.profile, data.inputs, {
     shouldCancel: () => Atomics.load(cancelled, 0) === 1,
     onProgress: (progress) => parentPort!.postMessage({ type: 'progress', progress }),

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
+import { acquireWriteLock, releaseWriteLock } from './lock.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -25,6 +26,11 @@ export interface NewProjectOptions {
 
 export interface OpenOptions {
   readOnly?: boolean;
+  /**
+   * Skip the cross-process write lock: only for a worker thread of the process that already holds it (an import
+   * running off the host's event loop).
+   */
+  withoutLock?: boolean;
 }
 
 function databaseOptions(readOnly: boolean): Database.Options {
@@ -82,6 +88,7 @@ export class ProjectFile {
     readonly path: string,
     readonly db: SqliteDatabase,
     readonly readOnly: boolean,
+    private locked: boolean,
   ) {}
 
   /** Creates a new, empty project at path. Refuses to overwrite an existing file. */
@@ -99,13 +106,14 @@ export class ProjectFile {
       throw new StoreyError('NOT_FOUND', `Cannot create ${path}: ${(error as Error).message}`, { cause: error });
     }
     registerSpatialFunctions(db);
+    acquireWriteLock(path);
     db.pragma(`application_id = ${GPKG_APPLICATION_ID}`);
     db.pragma(`user_version = ${GPKG_USER_VERSION}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    const project = new ProjectFile(path, db, false);
+    const project = new ProjectFile(path, db, false, true);
     project.migrate(0);
     const now = new Date().toISOString();
     project.setMeta('format', 'storey');
@@ -158,6 +166,8 @@ export class ProjectFile {
         `${name} uses project schema ${version} and must be upgraded to ${latestSchemaVersion}, which needs write access.`,
       );
     }
+    const lock = !readOnly && !options.withoutLock;
+    if (lock) acquireWriteLock(path);
     let db: SqliteDatabase;
     try {
       db = new Database(path, databaseOptions(readOnly));
@@ -169,14 +179,15 @@ export class ProjectFile {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
     } catch (error) {
+      if (lock) releaseWriteLock(path);
       throw asOpenError(error, name);
     }
-    const project = new ProjectFile(path, db, readOnly);
+    const project = new ProjectFile(path, db, readOnly, lock);
     if (version < latestSchemaVersion) {
       try {
         project.migrate(version);
       } catch (error) {
-        db.close();
+        project.close();
         throw asOpenError(error, name);
       }
     }
@@ -207,6 +218,10 @@ export class ProjectFile {
 
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.locked) {
+      this.locked = false;
+      releaseWriteLock(this.path);
+    }
   }
 
   private migrate(fromVersion: number): void {
