@@ -249,6 +249,16 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     loaded.push(item);
   }
   const ofKind = (kind: ProfileInput['kind']) => loaded.filter((l) => l.input.kind === kind);
+  // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
+  // a re-import in another case updates it instead of adding a twin.
+  const spelling = new Map(
+    (['buildings', 'floors', 'stairwells', 'units', 'addresses'] as const).map((table) => [
+      table,
+      project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck(),
+    ]),
+  );
+  const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string =>
+    (spelling.get(table)!.get(lc(id)) as string | undefined) ?? id;
   const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', `${basename(item.path)} (profile input ${item.input.match})`);
 
   // 2. Join.
@@ -354,7 +364,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(lc(id)) ?? null;
       const useCode = item.fields.text(row, 'use');
       buildings.set(lc(id), {
-        registryId: id,
+        registryId: canonicalId('buildings', id),
         footprint: footprint?.polygons ?? [],
         name: item.fields.text(row, 'name'),
         address: item.fields.text(row, 'address'),
@@ -377,7 +387,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.where);
     const floorCount = floorsAboveGroundOf.get(key) ?? null;
     buildings.set(key, {
-      registryId: footprint.id,
+      registryId: canonicalId('buildings', footprint.id),
       footprint: footprint.polygons,
       useCategory: 'unknown',
       floorCount,
@@ -395,7 +405,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         item.stats.rowsSkipped++;
         continue;
       }
-      const registryId = String(id);
+      const registryId = canonicalId('buildings', String(id));
       if (buildings.has(lc(registryId))) {
         skipped.add('building id seen before in this import (first row kept)', city.where);
         item.stats.rowsSkipped++;
@@ -452,7 +462,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         row,
         level,
         record: {
-          registryId: id,
+          registryId: canonicalId('floors', id),
           buildingId: building.registryId,
           levelIndex: level ?? 0,
           label: label || (level !== null ? String(level) : '?'),
@@ -498,7 +508,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const houseNumber = item.fields.text(row, 'houseNumberKey');
       if (houseNumber) stairwellByHouseNumber.set(lc(houseNumber), building.registryId);
       stairwells.set(lc(id), {
-        registryId: id,
+        registryId: canonicalId('stairwells', id),
         buildingId: building.registryId,
         label: item.fields.text(row, 'label'),
         hasElevator: elevator === null ? null : ['1', 'true', 'yes', 'ja', 'j'].includes(elevator.toLowerCase()),
@@ -534,7 +544,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       if (addressId) buildingOfAddress.set(lc(addressId), buildingId);
       const useCode = item.fields.text(row, 'use');
       units.set(lc(id), {
-        registryId: id,
+        registryId: canonicalId('units', id),
         buildingId,
         floorId: floor?.registryId ?? null,
         stairwellId: stairwell?.registryId ?? null,
@@ -609,7 +619,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         null;
       if (!buildingId) joins.add('addresses not linked to a building', row.where);
       if (!point) joins.add('addresses without a position', row.where);
-      addresses.set(lc(id), { registryId: id, lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
+      addresses.set(lc(id), { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
     }
   }
   for (const unit of units.values()) {

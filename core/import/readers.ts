@@ -77,18 +77,22 @@ export function detectDelimiter(path: string): string {
   return best;
 }
 
-/** Splits one CSV record that contains quotes (RFC 4180: quoted fields, doubled quotes inside). Null if malformed. */
-export function splitQuotedRecord(text: string, delimiter: string): string[] | null {
+/**
+ * Reads one CSV record (RFC 4180). A quote opens a quoted field only at the start of a field ("" inside is a quote);
+ * a quote anywhere else is a stray one: the row is malformed but opens nothing, so one bad row never swallows the
+ * rows after it. `open` means the text ends inside a quoted field that continues on the next line.
+ */
+export function scanCsvRecord(text: string, delimiter: string): { fields: string[]; open: boolean; malformed: boolean } {
   const fields: string[] = [];
-  let field = '';
+  let malformed = false;
   let i = 0;
-  while (i <= text.length) {
+  for (;;) {
     if (text[i] === '"') {
-      // Quoted field: runs to the closing quote; "" is a literal quote.
+      let field = '';
       i++;
       for (;;) {
         const close = text.indexOf('"', i);
-        if (close === -1) return null;
+        if (close === -1) return { fields, open: true, malformed };
         field += text.slice(i, close);
         if (text[close + 1] === '"') {
           field += '"';
@@ -98,26 +102,30 @@ export function splitQuotedRecord(text: string, delimiter: string): string[] | n
         i = close + 1;
         break;
       }
-      if (i < text.length && text[i] !== delimiter) return null; // text after the closing quote
+      fields.push(field);
+      if (i < text.length && text[i] !== delimiter) {
+        // Text after a closing quote: take it into the field and call the row malformed.
+        malformed = true;
+        let end = text.indexOf(delimiter, i);
+        if (end === -1) end = text.length;
+        fields[fields.length - 1] += text.slice(i, end);
+        i = end;
+      }
     } else {
       let end = text.indexOf(delimiter, i);
       if (end === -1) end = text.length;
       const raw = text.slice(i, end);
-      if (raw.includes('"')) return null; // a quote inside an unquoted field
-      field = raw;
+      if (raw.includes('"')) malformed = true;
+      fields.push(raw);
       i = end;
     }
-    fields.push(field);
-    field = '';
-    i++; // past the delimiter (or past the end, which ends the loop)
+    if (i >= text.length) return { fields, open: false, malformed };
+    i++; // past the delimiter
+    if (i === text.length) {
+      fields.push('');
+      return { fields, open: false, malformed };
+    }
   }
-  return fields;
-}
-
-function quoteCount(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
-  return n;
 }
 
 /**
@@ -141,28 +149,31 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
         throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quoted field there runs past ${MAX_LINE_BYTES / 2 ** 20} MiB.`);
       }
     }
-    let fields: string[] | null;
+    let fields: string[];
+    let malformed = false;
     if (!text.includes('"')) {
       fields = text.split(separator);
     } else {
-      if (quoteCount(text) % 2 === 1) {
+      const scanned = scanCsvRecord(text, separator);
+      if (scanned.open) {
         // Inside a quoted field that continues on the next line.
         pending = text;
         pendingLine = startLine;
         continue;
       }
-      fields = splitQuotedRecord(text, separator);
+      fields = scanned.fields;
+      malformed = scanned.malformed;
     }
     pending = null;
     if (header === null) {
       if (text.trim() === '') continue;
-      if (!fields) throw new StoreyError('BAD_INPUT', `${name} line ${startLine}: the header row is not valid CSV.`);
+      if (malformed) throw new StoreyError('BAD_INPUT', `${name} line ${startLine}: the header row is not valid CSV (a stray quote).`);
       header = fields.map((f) => f.trim());
       continue;
     }
     if (text === '') continue;
     const where = `${name} line ${startLine}`;
-    if (!fields) {
+    if (malformed) {
       problems.push({ where, reason: 'malformed CSV row (a stray quote)' });
       continue;
     }

@@ -259,6 +259,8 @@ migrations.push({
       CREATE INDEX buildings_registry_id_lower ON buildings(lower(registry_id));
       CREATE INDEX floors_registry_id_lower ON floors(lower(registry_id));
       CREATE INDEX stairwells_registry_id_lower ON stairwells(lower(registry_id));
+      CREATE INDEX units_registry_id_lower ON units(lower(registry_id));
+      CREATE INDEX addresses_registry_id_lower ON addresses(lower(registry_id));
     `);
   },
 });

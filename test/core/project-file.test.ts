@@ -97,6 +97,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   const db = new Database(old);
   db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; DROP TABLE storey_views; DROP TABLE storey_notes;
            DROP INDEX buildings_registry_id_lower; DROP INDEX floors_registry_id_lower; DROP INDEX stairwells_registry_id_lower;
+           DROP INDEX units_registry_id_lower; DROP INDEX addresses_registry_id_lower;
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();

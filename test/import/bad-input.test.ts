@@ -102,6 +102,23 @@ test('bad geometries, colliding ids and broken lines are skipped with counted re
   }
 });
 
+test('a stray quote inside a field costs that one row, not the rows after it', async () => {
+  const project = ProjectFile.open(projectPath);
+  try {
+    const report = await importRegistry(project, profile, [join(fixtures, 'stray-quotes.csv')]);
+    assert.deepEqual(report.skipped, [{ reason: 'malformed CSV row (a stray quote)', count: 1, examples: ['stray-quotes.csv line 3'] }]);
+    const rows = project.db.prepare(`SELECT registry_id, use_code, floor_count FROM buildings WHERE registry_id IN ('b4', 'b5,x', 'b6', 'b7') ORDER BY registry_id`).all();
+    assert.deepEqual(rows, [
+      { registry_id: 'b4', use_code: '1"40', floor_count: 3 },
+      { registry_id: 'b5,x', use_code: '140', floor_count: 2 },
+      { registry_id: 'b6', use_code: 'multi\nline', floor_count: 7 },
+      { registry_id: 'b7', use_code: '140', floor_count: 1 },
+    ]);
+  } finally {
+    project.close();
+  }
+});
+
 test('fuzz: random files either import or fail with a typed error, and a failure changes nothing', async () => {
   const codes = new Set<ErrorCode>(['BAD_INPUT', 'BAD_ARGUMENT', 'FILE_TOO_LARGE']);
   const project = ProjectFile.open(projectPath);

@@ -137,6 +137,23 @@ test('re-import updates instead of duplicating', async () => {
   assert.equal(count('SELECT count(*) AS n FROM storey_imports'), 2);
 });
 
+test('ids differing only in case are one record: footprints alone first, then the registry, makes no twins', async () => {
+  const path2 = join(tempDir(), 'case.storey');
+  const p2 = ProjectFile.create(path2, { name: 'case' });
+  try {
+    // bygninger.json spells ids in upper case (BBRUUID), the BBR CSV in lower case (id_lokalId).
+    await importRegistry(p2, profile, [join(dk, 'bygninger.json')]);
+    const footprintOnly = p2.db.prepare('SELECT count(*) FROM buildings').pluck().get();
+    assert.equal(footprintOnly, footprintIds.size);
+    const report2 = await importRegistry(p2, profile, [dk]);
+    assert.equal(p2.db.prepare('SELECT count(*) FROM buildings').pluck().get(), allBuildingIds.size);
+    assert.equal(p2.db.prepare('SELECT count(DISTINCT lower(registry_id)) FROM buildings').pluck().get(), allBuildingIds.size);
+    assert.equal(report2.records['buildings']!.updated, footprintIds.size);
+  } finally {
+    p2.close();
+  }
+});
+
 test('search: exact, prefix, accent-insensitive, nothing, and SQL-looking input', () => {
   assert.equal(searchAddresses(project, 'Ridehusgade 49, 2. th, 5000 Odense C')[0]?.text, 'Ridehusgade 49, 2. th, 5000 Odense C');
   const prefix = searchAddresses(project, 'Rideh 4', 20);
