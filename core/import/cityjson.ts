@@ -34,11 +34,11 @@ interface CityObject {
   parents?: string[];
 }
 
-/** The faces (outer rings as vertex indices) of a geometry, whatever its nesting depth. */
-function facesOf(geometry: CityGeometry): number[][] {
-  const faces: number[][] = [];
+/** The faces of a geometry (each its rings as vertex indices, outer first), whatever its nesting depth. */
+function surfacesOf(geometry: CityGeometry): number[][][] {
+  const faces: number[][][] = [];
   const surfaces = (shell: unknown) => {
-    for (const surface of shell as number[][][]) if (Array.isArray(surface) && Array.isArray(surface[0])) faces.push(surface[0]);
+    for (const surface of shell as number[][][]) if (Array.isArray(surface) && Array.isArray(surface[0])) faces.push(surface);
   };
   const b = geometry.boundaries;
   switch (geometry.type) {
@@ -57,6 +57,16 @@ function facesOf(geometry: CityGeometry): number[][] {
       break;
   }
   return faces;
+}
+
+/** Outer rings only: enough for heights and for outlines of solids (holes of a floor face do not change the outline). */
+function facesOf(geometry: CityGeometry): number[][] {
+  return surfacesOf(geometry).map((surface) => surface[0]!);
+}
+
+/** A footprint geometry: LoD 0 given explicitly (a geometry without a lod, such as an instance, is not one). */
+function isLod0(geometry: CityGeometry): boolean {
+  return geometry.lod !== undefined && Number(geometry.lod) < 1;
 }
 
 export async function readCityJson(path: string, fallbackCrs: string | undefined, problems: RowProblem[]): Promise<CityBuilding[]> {
@@ -94,7 +104,7 @@ export async function readCityJson(path: string, fallbackCrs: string | undefined
         continue;
       }
       const lodOf = (g: CityGeometry) => Number(g.lod ?? 0);
-      const lod0 = geometries.filter((g) => lodOf(g) < 1);
+      const lod0 = geometries.filter((g) => isLod0(g) && facesOf(g).length > 0);
       const lowest = Math.min(...geometries.filter((g) => lodOf(g) >= 1).map(lodOf));
       const solids = geometries.filter((g) => lodOf(g) === lowest);
       let zMin = Infinity;
@@ -110,11 +120,13 @@ export async function readCityJson(path: string, fallbackCrs: string | undefined
       }
       let outline: Array<Array<[number, number]>>;
       if (lod0.length) {
-        // LoD0 footprint surfaces: already the outline, one ring per surface.
-        outline = lod0.flatMap(facesOf).map((face) => {
-          const ring = face.map((i) => vertex(i)).map(([x, y]) => [x, y] as [number, number]);
-          return [...ring, ring[0]!];
-        });
+        // LoD0 footprint surfaces are the outline already, courtyards (inner rings) included.
+        outline = lod0.flatMap(surfacesOf).flatMap((surface) =>
+          surface.map((ringIndexes) => {
+            const ring = ringIndexes.map((i) => vertex(i)).map(([x, y]) => [x, y] as [number, number]);
+            return [...ring, ring[0]!];
+          }),
+        );
       } else {
         outline = footprintOutline(solids.flatMap(facesOf).map((face) => face.map(vertex)));
       }
