@@ -24,8 +24,22 @@ const fixedColumns: Column[] = [
   { info: { key: 'heightSource', label: 'Height source', kind: 'category' }, sql: 'height_source' },
 ];
 
-/** The catalogue: fixed columns plus the extra attributes found in the project (sampled, so it stays quick). */
+const catalogues = new WeakMap<ProjectFile, { version: string; columns: Column[] }>();
+
+/**
+ * The catalogue: fixed columns plus every extra attribute any building has. Scanning all attributes costs a moment
+ * on a big city, so the result is kept until the project's data changes (this connection's or another's commits).
+ */
 export function attributeCatalogue(project: ProjectFile): Column[] {
+  const version = `${project.db.pragma('data_version', { simple: true })}:${project.db.prepare('SELECT total_changes()').pluck().get()}`;
+  const cached = catalogues.get(project);
+  if (cached?.version === version) return cached.columns;
+  const columns = scanCatalogue(project);
+  catalogues.set(project, { version, columns });
+  return columns;
+}
+
+function scanCatalogue(project: ProjectFile): Column[] {
   const labels = new Map(
     (project.db.prepare(`SELECT key, value FROM storey_meta WHERE key LIKE 'attribute_label:%'`).all() as Array<{ key: string; value: string }>).map((r) => [
       r.key.slice('attribute_label:'.length),
@@ -35,7 +49,7 @@ export function attributeCatalogue(project: ProjectFile): Column[] {
   const extra = project.db
     .prepare(
       `SELECT j.key AS key, sum(j.type IN ('integer', 'real')) AS numbers, sum(j.type = 'text') AS texts
-         FROM (SELECT attributes FROM buildings LIMIT 5000) b, json_each(b.attributes) j
+         FROM buildings b, json_each(b.attributes) j
         GROUP BY j.key ORDER BY j.key`,
     )
     .all() as Array<{ key: string; numbers: number; texts: number }>;

@@ -173,3 +173,79 @@ function outlineOfFaces(faces: Point3[][], facing: (normalZ: number) => boolean)
   }
   return rings;
 }
+
+function boxOf(polygon: Polygon): [number, number, number, number] {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const [x, y] of polygon[0]!) {
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  return [minX, minY, maxX, maxY];
+}
+
+/** True when two polygons' interiors overlap: edges cross, or one has a vertex strictly inside the other. */
+function partsOverlap(a: Polygon, b: Polygon): boolean {
+  const [ax0, ay0, ax1, ay1] = boxOf(a);
+  const [bx0, by0, bx1, by1] = boxOf(b);
+  if (ax1 <= bx0 || bx1 <= ax0 || ay1 <= by0 || by1 <= ay0) return false;
+  const ra = a[0]!;
+  const rb = b[0]!;
+  for (let i = 0; i < ra.length - 1; i++) {
+    for (let j = 0; j < rb.length - 1; j++) if (segmentsCross(ra[i]!, ra[i + 1]!, rb[j]!, rb[j + 1]!)) return true;
+  }
+  const onBoundary = (p: [number, number], ring: Ring) => ring.some(([x, y]) => x === p[0] && y === p[1]);
+  return ra.some((p) => !onBoundary(p, rb) && pointInRing(p, rb)) || rb.some((p) => !onBoundary(p, ra) && pointInRing(p, ra));
+}
+
+/**
+ * Several footprint parts of one building as a valid multipolygon: a part overlapping another is dropped (and
+ * counted), parts sharing an edge are dissolved into one outline (edges shared in opposite directions cancel), so
+ * the GeoPackage holds no self-intersecting multipolygon.
+ */
+export function mergeFootprintParts(parts: Polygon[]): { polygons: Polygon[]; dropped: number } {
+  const kept: Polygon[] = [];
+  let dropped = 0;
+  for (const part of parts) {
+    if (kept.some((k) => partsOverlap(k, part))) dropped++;
+    else kept.push(part);
+  }
+  if (kept.length < 2 || kept.some((p) => p.length > 1)) return { polygons: kept, dropped };
+  // Dissolve along shared edges (outer rings only: parts with courtyards are kept as they are).
+  const key = ([x, y]: [number, number]) => `${x.toFixed(9)},${y.toFixed(9)}`;
+  const edges = new Map<string, [[number, number], [number, number]]>();
+  let cancelled = 0;
+  for (const part of kept) {
+    const ring = signedArea(part[0]!) > 0 ? part[0]! : [...part[0]!].reverse();
+    for (let i = 0; i < ring.length - 1; i++) {
+      const a = ring[i]!;
+      const b = ring[i + 1]!;
+      const reverse = `${key(b)}>${key(a)}`;
+      if (edges.has(reverse)) {
+        edges.delete(reverse);
+        cancelled++;
+      } else edges.set(`${key(a)}>${key(b)}`, [a, b]);
+    }
+  }
+  if (cancelled === 0) return { polygons: kept, dropped };
+  const next = new Map<string, Array<[number, number]>>();
+  for (const [a, b] of edges.values()) next.set(key(a), [...(next.get(key(a)) ?? []), b]);
+  const rings: Ring[] = [];
+  for (;;) {
+    const startKey = [...next.entries()].find(([, targets]) => targets.length > 0)?.[0];
+    if (startKey === undefined) break;
+    const start = [...edges.values()].find(([a]) => key(a) === startKey)![0];
+    const ring: Ring = [start];
+    let at = start;
+    for (let guard = 0; guard <= edges.size; guard++) {
+      const target = next.get(key(at))!.shift();
+      if (!target) break;
+      ring.push(target);
+      at = target;
+      if (key(at) === startKey) break;
+    }
+    if (ring.length >= 4 && key(at) === startKey) rings.push(ring);
+  }
+  return { polygons: ringsToPolygons(rings), dropped };
+}

@@ -14,7 +14,7 @@ import type { AddressRecord, Attributes, BuildingRecord, FloorRecord, HeightSour
 import { RegistryStore } from '../project/registry-store.js';
 import { readCityJson, type CityBuilding } from './cityjson.js';
 import { transformToWgs84, type Transform } from './crs.js';
-import { footprintFromGeoJson, GeometryProblem } from './geometry.js';
+import { footprintFromGeoJson, GeometryProblem, mergeFootprintParts } from './geometry.js';
 import { matchesPattern, type Profile, type ProfileInput } from './profile.js';
 import { readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
 
@@ -309,8 +309,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
       const existing = footprints.get(lc(id));
       if (existing) {
-        // Several polygons for one building id: parts of one building.
-        existing.polygons.push(...shape.polygons);
+        // Several polygons for one building id: parts of one building, merged into a valid multipolygon.
+        const merged = mergeFootprintParts([...existing.polygons, ...shape.polygons]);
+        existing.polygons = merged.polygons;
+        if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row.where);
         if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
         joins.add('footprints sharing a building id (merged into one multipolygon)', row.where);
       } else {
@@ -665,7 +667,9 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
                        ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
     store.refreshExtents();
-    if (profile.attribution) project.setMeta('attribution', profile.attribution);
+    // Every source imported keeps its credit.
+    const credits = (project.getMeta('attribution') ?? '').split('; ').filter(Boolean);
+    if (profile.attribution && !credits.includes(profile.attribution)) project.setMeta('attribution', [...credits, profile.attribution].join('; '));
     for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);
     report = {
       profile: profile.name,

@@ -69,11 +69,15 @@ function checkIsSqliteFile(path: string): void {
   }
   if (size === 0) throw new StoreyError('NOT_SQLITE', `${basename(path)} is empty (0 bytes); it is not a Storey project.`);
   const header = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
   try {
-    readSync(fd, header, 0, 16, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, header, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw new StoreyError('READ_ONLY', `${basename(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { cause: error });
   }
   if (header.toString('latin1') !== SQLITE_MAGIC) {
     throw new StoreyError(
@@ -133,7 +137,12 @@ export class ProjectFile {
     const name = basename(path);
     // Inspect read-only first, so nothing is written to a file we end up refusing.
     let version: number;
-    const probe = new Database(path, databaseOptions(true));
+    let probe: SqliteDatabase;
+    try {
+      probe = new Database(path, databaseOptions(true));
+    } catch (error) {
+      throw asOpenError(error, name);
+    }
     try {
       const hasMeta = probe
         .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'storey_meta'`)

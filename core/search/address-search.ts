@@ -17,17 +17,21 @@ const INDEX_WORDS = 2;
 type Mode = 'whole' | 'prefix';
 
 /**
- * A guess at how many addresses a word matches, lower is rarer. People type the street first: the first word with
- * letters is the most selective, then the house number; postcodes, town names, single letters and floor or door
+ * A guess at how many addresses a word matches, lower is rarer. The street name is the most selective word, then
+ * the house number; postcodes, town names, single letters and floor or door
  * words ("st", "th") are common. A prefix matches more than the whole word. (FTS5 can count a word's addresses
  * through fts5vocab, but only by walking its whole doclist, which costs more than the search.)
  */
 function selectivityCosts(tokens: string[], modes: Mode[]): number[] {
-  const firstWord = tokens.findIndex((t) => /\p{L}{3,}/u.test(t));
+  // The street is usually the longest word typed (towns and districts are shorter, floors and doors shorter still).
+  let streetWord = -1;
+  tokens.forEach((t, i) => {
+    if (/\p{L}{3,}/u.test(t) && (streetWord === -1 || t.length > tokens[streetWord]!.length)) streetWord = i;
+  });
   const houseNumber = tokens.findIndex((t) => /^\d{1,3}\p{L}?$/u.test(t));
   return tokens.map((t, i) => {
     let cost: number;
-    if (i === firstWord) cost = 10;
+    if (i === streetWord) cost = 10;
     else if (i === houseNumber) cost = 30;
     else if (/^\d{4,}$/.test(t) || t.length <= 2) cost = 90;
     else cost = 60 - Math.min(t.length, 10);
@@ -35,8 +39,12 @@ function selectivityCosts(tokens: string[], modes: Mode[]): number[] {
   });
 }
 
+/** How many further pages of candidates a stage may read when its first page did not hold enough matches. */
+const EXTRA_PAGES = 9;
+
 interface Statements {
   candidates: Statement;
+  moreCandidates: Statement;
   byFids: Statement;
 }
 const prepared = new WeakMap<ProjectFile, Statements>();
@@ -45,7 +53,10 @@ function statementsFor(project: ProjectFile): Statements {
   let statements = prepared.get(project);
   if (!statements) {
     statements = {
-      candidates: project.db.prepare(`SELECT rowid, text FROM storey_address_search WHERE storey_address_search MATCH ? LIMIT ${STAGE_CANDIDATES}`),
+      candidates: project.db.prepare(`SELECT rowid, text FROM storey_address_search WHERE storey_address_search MATCH ? ORDER BY rowid LIMIT ${STAGE_CANDIDATES}`),
+      moreCandidates: project.db.prepare(
+        `SELECT rowid, text FROM storey_address_search WHERE storey_address_search MATCH ? AND rowid > ? ORDER BY rowid LIMIT ${STAGE_CANDIDATES}`,
+      ),
       byFids: project.db.prepare(
         `SELECT a.fid, a.registry_id AS id, a.full_text AS text, a.building_id AS buildingId, a.geom AS geom
            FROM addresses a WHERE a.fid IN (SELECT value FROM json_each(?))`,
@@ -63,7 +74,7 @@ function satisfies(words: string[], tokens: string[], modes: Mode[]): boolean {
 export function searchAddresses(project: ProjectFile, query: string, limit = 10): AddressMatch[] {
   const tokens = searchTokens(query);
   if (tokens.length === 0) return [];
-  const { candidates, byFids } = statementsFor(project);
+  const { candidates, moreCandidates, byFids } = statementsFor(project);
   const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
   const last = tokens.length - 1;
   // Stages from strict to loose: every word whole; the last word still being typed; every word a prefix. The first
@@ -80,9 +91,16 @@ export function searchAddresses(project: ProjectFile, query: string, limit = 10)
       .sort((a, b) => a.cost - b.cost)
       .slice(0, INDEX_WORDS);
     const match = chosen.map((c) => (c.mode === 'whole' ? quote(c.t) : `${quote(c.t)}*`)).join(' ');
-    for (const row of candidates.all(match) as Array<{ rowid: number; text: string }>) {
-      if (stageOf.has(row.rowid)) continue;
-      if (satisfies(row.text.split(/[^\p{L}\p{N}]+/u), tokens, modes)) stageOf.set(row.rowid, index);
+    // The words sent to the index may be common (say the town typed first); when a page of candidates holds too
+    // few real matches, read on, a bounded number of pages.
+    let page = candidates.all(match) as Array<{ rowid: number; text: string }>;
+    for (let extra = 0; ; extra++) {
+      for (const row of page) {
+        if (stageOf.has(row.rowid)) continue;
+        if (satisfies(row.text.split(/[^\p{L}\p{N}]+/u), tokens, modes)) stageOf.set(row.rowid, index);
+      }
+      if (page.length < STAGE_CANDIDATES || stageOf.size >= limit || extra >= EXTRA_PAGES) break;
+      page = moreCandidates.all(match, page[page.length - 1]!.rowid) as Array<{ rowid: number; text: string }>;
     }
     // A stricter stage that found something is the answer: "Rugårdsvej 1" shows number 1 and its flats, not 10–19.
     if (stageOf.size > 0) break;

@@ -68,3 +68,13 @@ test('unknown attributes and mistyped values are refused with a typed error', as
   await assert.rejects(api.queryBuildings({ conditions: [{ attribute: 'yearBuilt', operator: '<', value: 'old' }] }), (e: unknown) => e instanceof StoreyError && /is a number/.test(e.message));
   await assert.rejects(api.getAttributeValues({ attribute: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
 });
+
+test('an attribute only the last of many buildings has can still be filtered on', async () => {
+  // Thousands of buildings without it, then one with it (as when a city model is imported into a big registry).
+  const before = (await api.listAttributes({})).attributes.length;
+  project.db.prepare(`UPDATE buildings SET attributes = json_set(attributes, '$.lateAttribute', 'x') WHERE fid = (SELECT max(fid) FROM buildings)`).run();
+  const { attributes } = await api.listAttributes({});
+  assert.equal(attributes.length, before + 1);
+  const found = await api.queryBuildings({ conditions: [{ attribute: 'attributes.lateAttribute', operator: '=', value: 'x' }] });
+  assert.equal(found.count, 1);
+});

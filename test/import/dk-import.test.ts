@@ -182,3 +182,10 @@ test('GDAL reads the imported project: feature tables, counts and SRS', () => {
   assert.ok(Math.abs(w! - 9.4019) < 0.01 && Math.abs(s! - 55.3004) < 0.01 && Math.abs(e! - 12.6791) < 0.01 && Math.abs(n! - 55.676) < 0.01, extent);
   project = ProjectFile.open(path, { readOnly: true });
 });
+
+test('search finds an address when the town is typed before the street', () => {
+  for (const query of ['Odense Ridehusgade 49', '5000 Odense C Ridehusgade 49 2 th']) {
+    const matches = searchAddresses(project, query);
+    assert.ok(matches.some((m) => m.text.startsWith('Ridehusgade 49')), `${query}: ${JSON.stringify(matches.map((m) => m.text))}`);
+  }
+});
