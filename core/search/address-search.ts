@@ -23,11 +23,12 @@ type Mode = 'whole' | 'prefix';
  * through fts5vocab, but only by walking its whole doclist, which costs more than the search.)
  */
 function selectivityCosts(tokens: string[], modes: Mode[]): number[] {
-  // The street is usually the longest word typed (towns and districts are shorter, floors and doors shorter still).
-  let streetWord = -1;
-  tokens.forEach((t, i) => {
-    if (/\p{L}{3,}/u.test(t) && (streetWord === -1 || t.length > tokens[streetWord]!.length)) streetWord = i;
-  });
+  // The street is the word followed by a house number ("Ridehusgade 49", wherever the town is typed), else the
+  // first word of three letters or more.
+  const isWord = (t: string | undefined) => t !== undefined && /\p{L}{3,}/u.test(t);
+  const isNumber = (t: string | undefined) => t !== undefined && /^\d{1,3}\p{L}?$/u.test(t);
+  let streetWord = tokens.findIndex((t, i) => isWord(t) && isNumber(tokens[i + 1]));
+  if (streetWord === -1) streetWord = tokens.findIndex(isWord);
   const houseNumber = tokens.findIndex((t) => /^\d{1,3}\p{L}?$/u.test(t));
   return tokens.map((t, i) => {
     let cost: number;
