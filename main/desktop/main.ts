@@ -22,13 +22,19 @@ protocol.registerSchemesAsPrivileged([
 
 const appRoot = app.getAppPath();
 const windows = new Set<BrowserWindow>();
+/** macOS hands a double-clicked .storey file over as an event, not an argument. */
+let openedFile: string | undefined;
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  openedFile = path;
+});
 
 function projectPathFromArgs(argv: string[]): string | undefined {
   return argv.slice(app.isPackaged ? 1 : 2).find((arg) => arg.endsWith('.storey'));
 }
 
 async function openProject(): Promise<ProjectFile> {
-  const path = projectPathFromArgs(process.argv) ?? ensureSampleProject(join(app.getPath('userData')));
+  const path = openedFile ?? projectPathFromArgs(process.argv) ?? ensureSampleProject(join(app.getPath('userData')));
   return ProjectFile.open(path);
 }
 
