@@ -248,6 +248,11 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
     loaded.push(item);
   }
+  /** A row that cannot be used: counted under its reason (a problem or a failed join) and against its file. */
+  const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string) => {
+    tally.add(reason, where);
+    item.stats.rowsSkipped++;
+  };
   const ofKind = (kind: ProfileInput['kind']) => loaded.filter((l) => l.input.kind === kind);
   // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
   // a re-import in another case updates it instead of adding a twin.
@@ -269,8 +274,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipped.add('ground height row without an id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'ground height row without an id', row.where);
         continue;
       }
       const x = item.fields.number(row, 'x');
@@ -293,8 +297,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.text(row, 'building') ?? item.fields.id(row);
       if (!id) {
-        skipped.add('footprint without a building id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'footprint without a building id', row.where);
         continue;
       }
       let shape;
@@ -302,8 +305,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         shape = footprintFromGeoJson(row.geometry, transform, profile.noDataHeights);
       } catch (error) {
         if (!(error instanceof GeometryProblem)) throw error;
-        skipped.add(`footprint geometry rejected: ${error.message}`, row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row.where);
         continue;
       }
       const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
@@ -346,13 +348,11 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipped.add('building without an id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'building without an id', row.where);
         continue;
       }
       if (buildings.has(lc(id))) {
-        skipped.add('building id seen before in this import (first row kept)', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', row.where);
         continue;
       }
       const footprint = footprints.get(lc(id));
@@ -403,14 +403,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const row: SourceRow = { where: city.where, values: city.attributes };
       const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
       if (id === null || id === undefined) {
-        skipped.add(`city object without the id attribute "${item.input.id}"`, city.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, `city object without the id attribute "${item.input.id}"`, city.where);
         continue;
       }
       const registryId = canonicalId('buildings', String(id));
       if (buildings.has(lc(registryId))) {
-        skipped.add('building id seen before in this import (first row kept)', city.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', city.where);
         continue;
       }
       const floorCount = item.fields.number(row, 'floorCount');
@@ -448,14 +446,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const id = item.fields.id(row);
       const buildingKey = item.fields.text(row, 'building');
       if (!id) {
-        skipped.add('floor without an id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'floor without an id', row.where);
         continue;
       }
       const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
       if (!building) {
-        joins.add("floors whose building is not in the registry (skipped)", row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, joins, "floors whose building is not in the registry (skipped)", row.where);
         continue;
       }
       const label = item.fields.text(row, 'label') ?? '';
@@ -502,8 +498,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
       if (!id || !building) {
         if (!id) skipped.add('stairwell without an id', row.where);
-        else joins.add('stairwells whose building is not in the registry (skipped)', row.where);
-        item.stats.rowsSkipped++;
+        else skipRow(item, joins, 'stairwells whose building is not in the registry (skipped)', row.where);
         continue;
       }
       const elevator = item.fields.text(row, 'elevator');
@@ -526,8 +521,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipped.add('unit without an id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'unit without an id', row.where);
         continue;
       }
       const floorKey = item.fields.text(row, 'floor');
@@ -537,8 +531,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const buildingKey = item.fields.text(row, 'building');
       const buildingId = floor?.buildingId ?? stairwell?.buildingId ?? (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined);
       if (!buildingId) {
-        joins.add('units with no floor, stairwell or building in the registry (skipped)', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, joins, 'units with no floor, stairwell or building in the registry (skipped)', row.where);
         continue;
       }
       if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row.where);
@@ -574,13 +567,11 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipped.add('address without an id', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'address without an id', row.where);
         continue;
       }
       if (addresses.has(lc(id))) {
-        skipped.add('address id seen before in this import (first row kept)', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'address id seen before in this import (first row kept)', row.where);
         continue;
       }
       const parts = {
@@ -598,8 +589,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       ].filter((s) => s !== '').join(', ');
       const fullText = item.fields.text(row, 'text') ?? composed;
       if (!fullText) {
-        skipped.add('address without text or parts to build it from', row.where);
-        item.stats.rowsSkipped++;
+        skipRow(item, skipped, 'address without text or parts to build it from', row.where);
         continue;
       }
       let point: [number, number] | null = null;
