@@ -1,5 +1,5 @@
 // Screenshot of the workstation on the sample project with the tallest building selected, as a person sees it.
-// Usage: npm run screenshot -- [out.png] [--width 1366 --height 768]
+// Usage: npm run screenshot -- [out.png] [--width 1366 --height 768] [--scale 2]   (1920×1080 at scale 2 = a 4K screen)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { launchChromium, openGuardedPage, waitForCity } from '../test/support/ch
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { width: { type: 'string', default: '1366' }, height: { type: 'string', default: '768' }, project: { type: 'string' } },
+  options: { width: { type: 'string', default: '1366' }, height: { type: 'string', default: '768' }, scale: { type: 'string', default: '1' }, project: { type: 'string' } },
 });
 const out = resolve(positionals[0] ?? 'storey-screenshot.png');
 const root = findPackageRoot(import.meta.dirname);
@@ -18,7 +18,7 @@ const projectPath = values.project ?? ensureSampleProject(mkdtempSync(join(tmpdi
 const host = await startWebHost({ projectPath, staticRoot: join(root, 'dist', 'renderer'), readOnly: true });
 const browser = await launchChromium();
 try {
-  const { page, external } = await openGuardedPage(browser, host.origin, { width: Number(values.width), height: Number(values.height) });
+  const { page, external } = await openGuardedPage(browser, host.origin, { width: Number(values.width), height: Number(values.height) }, Number(values.scale));
   await page.goto(host.url);
   await waitForCity(page);
   const target = await page.evaluate(() => {

@@ -48,8 +48,9 @@ export async function openGuardedPage(
   browser: Browser,
   allowedOrigin: string,
   viewport = { width: 1366, height: 768 },
+  deviceScaleFactor = 1,
 ): Promise<GuardedPage> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport, deviceScaleFactor });
   const external: string[] = [];
   const errors: string[] = [];
   let requests = 0;
