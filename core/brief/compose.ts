@@ -19,8 +19,11 @@ import type { BriefingProgress, MapImage } from './types.js';
 /** The attribute table stops here; the analyst exports CSV from the workstation for more. */
 export const MAX_TABLE_ROWS = 500;
 
+/** The read operations composition uses: any StoreyApi implementation, or just the project's. */
+export type BriefingDataApi = Pick<StoreyApi, 'getProjectInfo' | 'listBuildingShapes' | 'getBuilding' | 'listFloorUnits' | 'queryBuildings' | 'listAttributes'>;
+
 export interface ComposeInput {
-  api: StoreyApi;
+  api: BriefingDataApi;
   project: ProjectFile;
   spec: BriefingSpec;
   maps: MapImage[];
