@@ -11,10 +11,18 @@ export const Extent = z.object({
 });
 export type Extent = z.infer<typeof Extent>;
 
+export const LayerKind = z.enum(['imagery', 'terrain', '3dtiles']);
+export type LayerKind = z.infer<typeof LayerKind>;
+
+/** A tile layer stored in the project: what its import found, and what the user set (visible, order, opacity). */
 export const LayerSummary = z.object({
   id: z.string(),
   name: z.string(),
-  kind: z.enum(['imagery', 'terrain', '3dtiles']),
+  kind: LayerKind,
+  /** png, jpg, webp, quantized-mesh, 3dtiles. */
+  format: z.string(),
+  /** gzip when the stored bytes are gzipped (terrain often is); mixed when only some are. */
+  encoding: z.enum(['identity', 'gzip', 'mixed']),
   tileCount: z.number().int().nonnegative(),
 });
 export type LayerSummary = z.infer<typeof LayerSummary>;

@@ -8,6 +8,7 @@ import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
+import { TileStore } from '../tiles/tile-store.js';
 import { attributeCatalogue, columnFor, filterSql, floorColumns, unitColumns } from './attributes.js';
 import type { ImportJobs } from '../import/import-jobs.js';
 import { assignInputs, expandInputPaths } from '../import/importer.js';
@@ -191,12 +192,7 @@ export class ProjectApi implements StoreyApi {
     const extentRow = db
       .prepare(`SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'buildings'`)
       .get() as { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null } | undefined;
-    const layers = db
-      .prepare(
-        `SELECT l.id, l.name, l.kind, (SELECT count(*) FROM storey_tiles t WHERE t.layer_id = l.id) AS tileCount
-           FROM storey_layers l ORDER BY l.name`,
-      )
-      .all() as ProjectInfo['layers'];
+    const layers = new TileStore(this.project).listLayers();
     const last = db.prepare(`SELECT report FROM storey_imports ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
     const lastReport = last ? (JSON.parse(last) as ImportReport) : null;
     return {

@@ -1,0 +1,87 @@
+/**
+ * Imports one tile source into a project as a new layer: MBTiles, GeoPackage tile pyramids, XYZ/TMS folders,
+ * quantized-mesh terrain folders, and 3D Tiles as a folder, .3tz or .3dtiles. One transaction per import: the layer
+ * lands whole or the project stays as it was.
+ */
+import { statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { StoreyError } from '../../common/errors.js';
+import type { ProjectFile } from '../project/project-file.js';
+import { importGpkgTiles, importMbtiles, importTileFolder } from './import-raster.js';
+import { importTerrainFolder, isTerrainFolder } from './import-terrain.js';
+import { import3dTilesFolder, import3dTilesPackage, import3tz, isTilesetFolder } from './import-3dtiles.js';
+import { TileStore, type LayerKind, type LayerSummary } from './tile-store.js';
+
+export type ProgressCallback = (progress: { done: number; total: number; detail: string }) => void;
+
+export interface TileImportOptions {
+  /** Layer name; defaults to the file or folder name without its extension. */
+  name?: string;
+  /** Row order of a z/x/y folder (default: xyz, or tms when the folder has tilemapresource.xml). */
+  scheme?: 'xyz' | 'tms';
+  /** The tile table of a GeoPackage with several. */
+  table?: string;
+  onProgress?: ProgressCallback;
+}
+
+export type TileSourceType = 'mbtiles' | 'gpkg' | '3tz' | '3dtiles' | 'terrain-folder' | '3dtiles-folder' | 'xyz-folder';
+
+const fileTypes: Record<string, TileSourceType> = { '.mbtiles': 'mbtiles', '.gpkg': 'gpkg', '.3tz': '3tz', '.3dtiles': '3dtiles' };
+
+/** What kind of tile source a path is, or undefined when it is none Storey knows (for the CLI to tell registries apart). */
+export function tileSourceType(path: string): TileSourceType | undefined {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    return fileTypes[extname(path).toLowerCase()];
+  }
+  if (!isDirectory) return fileTypes[extname(path).toLowerCase()];
+  if (isTerrainFolder(path)) return 'terrain-folder';
+  if (isTilesetFolder(path)) return '3dtiles-folder';
+  return 'xyz-folder';
+}
+
+const kinds: Record<TileSourceType, LayerKind> = {
+  mbtiles: 'imagery',
+  gpkg: 'imagery',
+  'xyz-folder': 'imagery',
+  'terrain-folder': 'terrain',
+  '3dtiles-folder': '3dtiles',
+  '3tz': '3dtiles',
+  '3dtiles': '3dtiles',
+};
+
+export async function importTiles(project: ProjectFile, path: string, options: TileImportOptions = {}): Promise<LayerSummary> {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new StoreyError('FILE_NOT_FOUND', `There is no file or folder at ${path}.`);
+  }
+  const type = tileSourceType(path);
+  if (!type) {
+    throw new StoreyError('BAD_INPUT', `${basename(path)} is not a tile source Storey knows (.mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json, tileset.json or z/x/y tiles).`);
+  }
+  if (isFile === type.endsWith('-folder')) throw new StoreyError('BAD_INPUT', `${basename(path)} is not a ${type.endsWith('-folder') ? 'folder' : 'file'}.`);
+  const name = options.name?.trim() || basename(path).replace(/\.(mbtiles|gpkg|3tz|3dtiles)$/i, '');
+  const store = new TileStore(project);
+  return store.importLayer({ name, kind: kinds[type] }, (writer) => {
+    switch (type) {
+      case 'mbtiles':
+        return importMbtiles(path, writer, options.onProgress);
+      case 'gpkg':
+        return importGpkgTiles(path, writer, { table: options.table }, options.onProgress);
+      case 'xyz-folder':
+        return importTileFolder(path, writer, { scheme: options.scheme }, options.onProgress);
+      case 'terrain-folder':
+        return importTerrainFolder(path, writer, options.onProgress);
+      case '3dtiles-folder':
+        return import3dTilesFolder(path, writer, options.onProgress);
+      case '3dtiles':
+        return import3dTilesPackage(path, writer, options.onProgress);
+      case '3tz':
+        return import3tz(path, writer, options.onProgress);
+    }
+  });
+}
