@@ -24,6 +24,19 @@ export const LayerSummary = z.object({
   /** gzip when the stored bytes are gzipped (terrain often is); mixed when only some are. */
   encoding: z.enum(['identity', 'gzip', 'mixed']),
   tileCount: z.number().int().nonnegative(),
+  byteSize: z.number().int().nonnegative(),
+  extent: Extent.nullable(),
+  minZoom: z.number().int().nullable(),
+  maxZoom: z.number().int().nullable(),
+  attribution: z.string(),
+  /** The file or folder name it was imported from. */
+  source: z.string(),
+  /** The root document a viewer starts from: layer.json (terrain) or the tileset JSON (3D Tiles). */
+  root: z.string().nullable(),
+  visible: z.boolean(),
+  /** Draw order, lowest first (imagery lower in the list is drawn under imagery above it). */
+  order: z.number().int(),
+  opacity: z.number().min(0).max(1),
 });
 export type LayerSummary = z.infer<typeof LayerSummary>;
 
