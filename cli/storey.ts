@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { StoreyError } from '../common/errors.js';
 import { ProjectApi } from '../core/api/project-api.js';
 import { ensureSampleProject, findPackageRoot } from '../core/paths.js';
@@ -33,8 +33,10 @@ Usage:
       A consistent copy of a project, even while it is open elsewhere.
   storey check FILE.storey
       SQLite's integrity check of a project (exit code 1 when damaged).
-  storey serve [FILE.storey] [--port N] [--read-only]
-      Serve the workstation UI on 127.0.0.1 (default: the sample project, made on first use).
+  storey serve [FILE.storey | FOLDER] [--port N] [--read-only]
+      Serve the workstation UI on 127.0.0.1. Given a folder, the UI opens, creates and copies projects in it and
+      reopens the last one used; given a file, it opens that file (and offers the others in its folder).
+      Default: the sample project, made on first use.
   storey --help | --version
 
 Environment:
@@ -207,16 +209,19 @@ async function commandServe(args: string[]): Promise<void> {
     allowPositionals: true,
     options: { port: { type: 'string' }, 'read-only': { type: 'boolean', default: false } },
   });
-  if (positionals.length > 1) throw new UsageError('storey serve takes at most one project file');
+  if (positionals.length > 1) throw new UsageError('storey serve takes at most one project file or folder');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, not "${values.port}"`);
-  const projectPath = positionals[0] ?? ensureSampleProject();
+  const target = positionals[0] ?? ensureSampleProject();
+  const isFolder = existsSync(target) && statSync(target).isDirectory();
   const staticRoot = join(packageRoot(), 'dist', 'renderer');
   if (!existsSync(join(staticRoot, 'index.html'))) {
     throw new StoreyError('NOT_FOUND', `The UI is not built (${staticRoot} has no index.html): run \`npm run build\` first.`);
   }
-  const host = await startWebHost({ projectPath, staticRoot, port, readOnly: values['read-only'] });
+  const host = await startWebHost({ ...(isFolder ? { folder: target } : { projectPath: target }), staticRoot, port, readOnly: values['read-only'] });
+  const open = host.workspace.project;
   console.log(`Storey is running at ${host.url}`);
+  console.log(open ? `Project: ${open.path}` : `No project open yet: choose one in the browser (folder ${target}).`);
   const stop = () => {
     void host.close().then(() => process.exit(0));
   };

@@ -20,10 +20,70 @@ import {
   ProjectInfo,
   RegistryId,
   UnitSummary,
+  HostInfo,
+  ProjectListEntry,
+  RecentProject,
+  ProjectRef,
+  OpenResult,
+  ProjectProperties,
+  SessionState,
 } from './domain.js';
 import type { OperationName } from './operations.js';
 
 export const operations = {
+  /** Which host the UI runs on and what it can offer (file dialogs, a project folder); whether a project is open. */
+  getHostInfo: {
+    input: z.object({}).strict(),
+    output: HostInfo,
+  },
+  /** The projects in the web host's folder (empty on the desktop) and the recently opened ones. */
+  listProjects: {
+    input: z.object({}).strict(),
+    output: z.object({ projects: z.array(ProjectListEntry), recent: z.array(RecentProject) }),
+  },
+  /**
+   * Closes the open project and opens another. A file that cannot be opened is not an exception here: the result
+   * says what is wrong and what can be done (read-only, the last good copy); the open project stays open then.
+   */
+  openProject: {
+    input: z.object({ ref: ProjectRef, readOnly: z.boolean().optional(), lastGoodCopy: z.boolean().optional() }).strict(),
+    output: OpenResult,
+  },
+  /** Creates a project (in the web host's folder, or where the desktop's save dialog says) and opens it. */
+  createProject: {
+    input: z
+      .object({
+        fileName: z.string().trim().min(1).max(255).optional(),
+        properties: ProjectProperties,
+      })
+      .strict(),
+    output: OpenResult,
+  },
+  /** Closes the open project; the UI shows the project chooser. */
+  closeProject: {
+    input: z.object({}).strict(),
+    output: z.object({ closed: z.boolean() }),
+  },
+  /** Writes a consistent copy of the open project (web host: into its folder; desktop: where the dialog says). */
+  saveProjectCopy: {
+    input: z.object({ fileName: z.string().trim().min(1).max(255).optional() }).strict(),
+    output: z.object({ saved: z.boolean(), fileName: z.string().nullable(), sizeBytes: z.number().nonnegative() }),
+  },
+  /** Name, description, classification marking and area of interest of the open project. */
+  setProjectProperties: {
+    input: ProjectProperties,
+    output: ProjectInfo,
+  },
+  /** Where the analyst left the open project, or null the first time. */
+  getSessionState: {
+    input: z.object({}).strict(),
+    output: z.object({ state: SessionState.nullable() }),
+  },
+  /** Remembers where the analyst is in the open project (kept by the workstation, not in the project file). */
+  saveSessionState: {
+    input: z.object({ state: SessionState }).strict(),
+    output: z.object({ saved: z.boolean() }),
+  },
   /** What the open project holds: name, counts, layers, extent, schema version. */
   getProjectInfo: {
     input: z.object({}).strict(),
@@ -153,6 +213,23 @@ export type OperationOutput<K extends OperationName> = z.output<(typeof operatio
 export type StoreyApi = {
   [K in OperationName]: (input: OperationInput<K>) => Promise<OperationOutput<K>>;
 };
+
+/** Operations about which project is open; the workspace answers them, not the open project. */
+export const workspaceOperationNames = [
+  'getHostInfo',
+  'listProjects',
+  'openProject',
+  'createProject',
+  'closeProject',
+  'saveProjectCopy',
+  'setProjectProperties',
+  'getSessionState',
+  'saveSessionState',
+] as const satisfies readonly OperationName[];
+export type WorkspaceOperationName = (typeof workspaceOperationNames)[number];
+
+/** The operations one open project answers. */
+export type ProjectScopedApi = Omit<StoreyApi, WorkspaceOperationName>;
 
 export { operationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
 export * from './domain.js';

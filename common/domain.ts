@@ -63,6 +63,10 @@ export const ProjectInfo = z.object({
   extent: Extent.nullable(),
   /** Data sources to credit, as the import profiles give them. */
   attribution: z.string(),
+  /** Classification marking the briefings print on every page ('' when none is set). */
+  marking: z.string(),
+  /** The area the project is about, as set when it was created or in its properties. */
+  areaOfInterest: Extent.nullable(),
   /** The most recent registry import, if any. */
   lastImport: z
     .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })
@@ -248,3 +252,87 @@ export const Note = z.object({
   updatedAt: z.string(),
 });
 export type Note = z.infer<typeof Note>;
+
+/** Where the UI runs, and so what it can offer: the desktop has native file dialogs, the browser a project folder. */
+export const HostInfo = z.object({
+  host: z.enum(['desktop', 'web']),
+  /** Native open/save dialogs (desktop only). */
+  canChooseFiles: z.boolean(),
+  /** The folder of projects the web host was started on (its name only), or null. */
+  projectFolder: z.string().nullable(),
+  /** Whether a project is open now. */
+  projectOpen: z.boolean(),
+});
+export type HostInfo = z.infer<typeof HostInfo>;
+
+export const ProjectListEntry = z.object({
+  fileName: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  modifiedAt: z.string(),
+  current: z.boolean(),
+});
+export type ProjectListEntry = z.infer<typeof ProjectListEntry>;
+
+/** A recently opened project. The id stands for its path, which stays on the host. */
+export const RecentProject = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  /** The folder it is in, for telling same-named files apart. */
+  folder: z.string(),
+  openedAt: z.string(),
+  exists: z.boolean(),
+});
+export type RecentProject = z.infer<typeof RecentProject>;
+
+/** Which project to open: one from the web host's folder, a recent one, a native dialog, or a dropped file (desktop). */
+export const ProjectRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), fileName: z.string().min(1).max(255) }),
+  z.object({ kind: z.literal('recent'), id: z.string().min(1).max(100) }),
+  z.object({ kind: z.literal('dialog') }),
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4000) }),
+]);
+export type ProjectRef = z.infer<typeof ProjectRef>;
+
+/** What a person can do about a project that did not open. */
+export const OpenProblem = z.object({
+  code: z.string(),
+  message: z.string(),
+  fileName: z.string(),
+  canOpenReadOnly: z.boolean(),
+  /** A copy saved earlier that passes its check, to open instead. */
+  lastGoodCopy: z.object({ fileName: z.string(), savedAt: z.string() }).nullable(),
+});
+export type OpenProblem = z.infer<typeof OpenProblem>;
+
+export const OpenResult = z.discriminatedUnion('opened', [
+  z.object({ opened: z.literal(true), info: ProjectInfo }),
+  z.object({ opened: z.literal(false), cancelled: z.boolean(), problem: OpenProblem.nullable() }),
+]);
+export type OpenResult = z.infer<typeof OpenResult>;
+
+/** A bounding box typed or drawn by a person: on the globe, west of east, south of north. */
+export const AreaOfInterest = z
+  .object({
+    westDegrees: z.number().min(-180).max(180),
+    southDegrees: z.number().min(-90).max(90),
+    eastDegrees: z.number().min(-180).max(180),
+    northDegrees: z.number().min(-90).max(90),
+  })
+  .refine((e) => e.westDegrees < e.eastDegrees && e.southDegrees < e.northDegrees, {
+    message: 'the area must have west < east and south < north',
+  });
+
+export const ProjectProperties = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000),
+  marking: z.string().max(200),
+  areaOfInterest: AreaOfInterest.nullable(),
+});
+export type ProjectProperties = z.infer<typeof ProjectProperties>;
+
+/** Where the analyst left a project: the view plus the UI around it. Restored when the project is opened again. */
+export const SessionState = z.object({
+  view: ViewState,
+  panels: z.object({ table: z.boolean(), explodeMeters: z.number().min(0).max(100) }),
+});
+export type SessionState = z.infer<typeof SessionState>;

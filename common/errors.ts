@@ -19,6 +19,8 @@ export const errorCodes = [
   'BUSY',
   'LOCKED',
   'DISK_FULL',
+  'NO_PROJECT',
+  'NOT_SUPPORTED',
   'INTERNAL',
 ] as const;
 

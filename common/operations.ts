@@ -3,6 +3,15 @@
  * stays small; contract.ts checks at compile time that its schema table has exactly these keys.
  */
 export const operationNames = [
+  'getHostInfo',
+  'listProjects',
+  'openProject',
+  'createProject',
+  'closeProject',
+  'saveProjectCopy',
+  'setProjectProperties',
+  'getSessionState',
+  'saveSessionState',
   'getProjectInfo',
   'listBuildingShapes',
   'getBuilding',

@@ -31,6 +31,11 @@ export function defaultDataDir(): string {
   return join(process.env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'storey');
 }
 
+/** The workstation's remembered state (recent projects, sessions) for one host kind, in the per-user data folder. */
+export function defaultStateFile(name: string): string {
+  return join(defaultDataDir(), name);
+}
+
 /**
  * Returns the path of the sample project in dataDir, generating it on first use. It is written under a temporary
  * name and renamed into place, so an interrupted first run never leaves a half-made sample behind.

@@ -3,7 +3,7 @@
  * before calling in; this class trusts its typed input and throws StoreyError for what a person can act on.
  */
 import * as views from './views-notes.js';
-import type { StyleLevel, ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, StoreyApi, UnitSummary } from '../../common/contract.js';
+import type { StyleLevel, ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, ProjectScopedApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
@@ -53,13 +53,22 @@ function attributeList(row: BuildingRecordRow, labels: Map<string, string>): Att
   return list;
 }
 
+function parseArea(text: string | undefined): ProjectInfo['areaOfInterest'] {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as ProjectInfo['areaOfInterest'];
+  } catch {
+    return null;
+  }
+}
+
 /** What a host provides for imports: the job runner and where the shipped profiles are. */
 export interface ImportServices {
   jobs: ImportJobs;
   profilesDir: string;
 }
 
-export class ProjectApi implements StoreyApi {
+export class ProjectApi implements ProjectScopedApi {
   constructor(
     private readonly project: ProjectFile,
     private readonly imports?: ImportServices,
@@ -211,6 +220,8 @@ export class ProjectApi implements StoreyApi {
       },
       layers,
       attribution: this.project.getMeta('attribution') ?? '',
+      marking: this.project.getMeta('marking') ?? '',
+      areaOfInterest: parseArea(this.project.getMeta('area_of_interest')),
       lastImport: lastReport
         ? {
             startedAt: lastReport.startedAt,

@@ -59,6 +59,11 @@ export class ImportJobs {
     return running.job;
   }
 
+  /** True while an import is running: the project must not be closed under it. */
+  get busy(): boolean {
+    return [...this.jobs.values()].some((r) => r.job.state === 'running');
+  }
+
   get(id: string): ImportJob {
     const running = this.jobs.get(id);
     if (!running) throw new StoreyError('NOT_FOUND', `No import job ${id}.`);

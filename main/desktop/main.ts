@@ -9,9 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { ImportJobs } from '../../core/import/import-jobs.js';
 import { apiChannel } from '../../common/operations.js';
 import { createDispatcher } from '../../core/api/dispatch.js';
-import { ProjectApi } from '../../core/api/project-api.js';
 import { ensureSampleProject } from '../../core/paths.js';
-import { ProjectFile } from '../../core/project/project-file.js';
+import { Workspace, type FilePurpose } from '../../core/workspace/workspace.js';
 import { createStaticHandler } from '../../core/serve/app-handler.js';
 import { StoreyError } from '../../common/errors.js';
 import { APP_ORIGIN, installSessionPolicy, isTrustedSender } from './security.js';
@@ -33,9 +32,41 @@ function projectPathFromArgs(argv: string[]): string | undefined {
   return argv.slice(app.isPackaged ? 1 : 2).find((arg) => arg.endsWith('.storey'));
 }
 
-async function openProject(): Promise<ProjectFile> {
-  const path = openedFile ?? projectPathFromArgs(process.argv) ?? ensureSampleProject(join(app.getPath('userData')));
-  return ProjectFile.open(path);
+/** A native dialog for the workspace: open a project, or where to create one or save a copy. */
+async function chooseFile(purpose: FilePurpose, suggestedName: string): Promise<string | null> {
+  const parent = BrowserWindow.getFocusedWindow() ?? [...windows][0];
+  const filters = [{ name: 'Storey project', extensions: ['storey'] }];
+  if (purpose === 'open') {
+    const options: Electron.OpenDialogOptions = { title: 'Open project', filters, properties: ['openFile'] };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : result.filePaths[0] ?? null;
+  }
+  const options: Electron.SaveDialogOptions = {
+    title: purpose === 'create' ? 'New project' : 'Save a copy',
+    defaultPath: join(app.getPath('documents'), suggestedName),
+    filters,
+  };
+  const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+  // The save dialog already asked about replacing a file; Storey still never overwrites (ALREADY_EXISTS).
+  return result.canceled || !result.filePath ? null : result.filePath;
+}
+
+/** The project to start with: one handed over by the OS or the command line, else the last one, else the sample. */
+function openInitialProject(workspace: Workspace): void {
+  const given = openedFile ?? projectPathFromArgs(process.argv);
+  if (given) {
+    try {
+      workspace.openPath(given);
+      return;
+    } catch (error) {
+      // The window opens with the project chooser; the person reads why this file did not open.
+      const message = error instanceof StoreyError ? error.message : String(error);
+      dialog.showErrorBox('Storey cannot open the project', message);
+      return;
+    }
+  }
+  if (workspace.reopenLast()) return;
+  if (workspace.state.recent().length === 0) workspace.openPath(ensureSampleProject(app.getPath('userData')));
 }
 
 function createWindow(): BrowserWindow {
@@ -72,22 +103,22 @@ async function start(): Promise<void> {
     return new Response(response.body ? Buffer.from(response.body) : null, { status: response.status, headers: response.headers });
   });
 
-  let project: ProjectFile;
+  const workspace = new Workspace({
+    host: 'desktop',
+    stateFile: join(app.getPath('userData'), 'workstation.json'),
+    acceptPaths: true,
+    chooseFile,
+    importsFor: (projectPath) => ({
+      jobs: new ImportJobs(projectPath, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
+      profilesDir: join(appRoot, 'resources', 'profiles'),
+    }),
+  });
   try {
-    project = await openProject();
+    openInitialProject(workspace);
   } catch (error) {
-    const message = error instanceof StoreyError ? error.message : String(error);
-    dialog.showErrorBox('Storey cannot open the project', message);
-    app.exit(1);
-    return;
+    dialog.showErrorBox('Storey cannot open the sample project', error instanceof StoreyError ? error.message : String(error));
   }
-  const imports = project.readOnly
-    ? undefined
-    : {
-        jobs: new ImportJobs(project.path, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
-        profilesDir: join(appRoot, 'resources', 'profiles'),
-      };
-  const dispatch = createDispatcher(new ProjectApi(project, imports));
+  const dispatch = createDispatcher(workspace.api);
   ipcMain.handle(apiChannel, async (event, operation: unknown, input: unknown) => {
     if (!isTrustedSender(event, (contents) => [...windows].some((w) => w.webContents === contents))) {
       return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the call did not come from a Storey window.' } };
@@ -101,7 +132,7 @@ async function start(): Promise<void> {
     if (windows.size === 0) createWindow();
   });
   app.on('window-all-closed', () => {
-    project.close();
+    workspace.close();
     app.quit();
   });
 }

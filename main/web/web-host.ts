@@ -7,16 +7,27 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDispatcher, type Dispatch } from '../../core/api/dispatch.js';
-import { ProjectApi } from '../../core/api/project-api.js';
-import { ProjectFile } from '../../core/project/project-file.js';
+import type { ProjectFile } from '../../core/project/project-file.js';
+import { Workspace } from '../../core/workspace/workspace.js';
+import { defaultStateFile } from '../../core/paths.js';
+import { StoreyError } from '../../common/errors.js';
 import { ImportJobs } from '../../core/import/import-jobs.js';
 import { spawnImportWorker } from '../../core/import/worker-url.js';
 import { findPackageRoot } from '../../core/paths.js';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createStaticHandler, errorResponse, securityHeaders, type HandlerResponse } from '../../core/serve/app-handler.js';
+import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX } from '../../core/serve/tile-handler.js';
 
 export interface WebHostOptions {
-  projectPath: string;
+  /** The project to open at start. */
+  projectPath?: string;
+  /**
+   * A folder of projects the UI may open, create and copy into (`storey serve FOLDER`). Without projectPath the
+   * host reopens the last project of this folder, or starts with none open and the UI shows the chooser.
+   */
+  folder?: string;
+  /** Where recent projects and sessions are remembered; defaults to the user's config folder. */
+  stateFile?: string;
   /** Built UI folder (dist/renderer). */
   staticRoot: string;
   /** 0 picks a free port. */
@@ -34,7 +45,9 @@ export interface WebHost {
   origin: string;
   port: number;
   token: string;
-  project: ProjectFile;
+  /** The open project; throws NO_PROJECT when none is. */
+  readonly project: ProjectFile;
+  workspace: Workspace;
   close(): Promise<void>;
 }
 
@@ -110,13 +123,20 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, operation: s
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const project = ProjectFile.open(options.projectPath, { readOnly: options.readOnly ?? false });
-  const readOnly = options.readOnly ?? false;
-  const imports = readOnly
-    ? undefined
-    : { jobs: new ImportJobs(options.projectPath, spawnImportWorker), profilesDir: options.profilesDir ?? join(findPackageRoot(import.meta.dirname ?? '.'), 'resources', 'profiles') };
-  const dispatch = createDispatcher(new ProjectApi(project, imports));
+  const profilesDir = options.profilesDir ?? join(findPackageRoot(import.meta.dirname ?? '.'), 'resources', 'profiles');
+  const folder = options.folder ?? (options.projectPath ? dirname(resolve(options.projectPath)) : undefined);
+  const workspace = new Workspace({
+    host: 'web',
+    stateFile: options.stateFile ?? defaultStateFile('web-host.json'),
+    folder,
+    readOnly: options.readOnly ?? false,
+    importsFor: (projectPath) => ({ jobs: new ImportJobs(projectPath, spawnImportWorker), profilesDir }),
+  });
+  if (options.projectPath) workspace.openPath(options.projectPath);
+  else workspace.reopenLast();
+  const dispatch = createDispatcher(workspace.api);
   const serveStatic = createStaticHandler(options.staticRoot);
+  const serveTiles = createTileHandler(projectTileStore(() => workspace.project), { onDamaged: (error) => console.error('storey web host:', error.message) });
   const token = options.token ?? randomBytes(24).toString('base64url');
   let port = 0;
   let cookieName = 'storey_session';
@@ -165,6 +185,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         send(res, errorResponse(405, 'Only GET and HEAD are served here.'));
         return;
       }
+      if (req.url?.startsWith(TILE_ROUTE_PREFIX)) {
+        send(res, serveTiles(req.url, { 'if-none-match': req.headers['if-none-match'] }), req.method === 'HEAD');
+        return;
+      }
       const response = await serveStatic(req.url ?? '/', { 'if-none-match': req.headers['if-none-match'] });
       send(res, response, req.method === 'HEAD');
     })().catch((error: unknown) => {
@@ -178,7 +202,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
   }).catch((error: unknown) => {
-    project.close();
+    workspace.close();
     throw error;
   });
   port = (server.address() as AddressInfo).port;
@@ -189,12 +213,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     origin,
     port,
     token,
-    project,
+    get project(): ProjectFile {
+      const project = workspace.project;
+      if (!project) throw new StoreyError('NO_PROJECT', 'No project is open in this host.');
+      return project;
+    },
+    workspace,
     close: () =>
       new Promise<void>((resolveClose) => {
         server.closeAllConnections();
         server.close(() => {
-          project.close();
+          workspace.close();
           resolveClose();
         });
       }),

@@ -24,6 +24,11 @@ let api: StoreyApi;
 let writableHost: WebHost;
 let writableApi: StoreyApi;
 let importJobId = '';
+/** A host on a folder of projects, for the operations that open, create, copy and close them. */
+let folderHost: WebHost;
+let folderApi: StoreyApi;
+const folder = join(dir, 'projects');
+const folderApiOf = () => folderApi;
 const writable = () => writableApi;
 const viewState = {
   camera: { lonDegrees: 10.4, latDegrees: 55.39, heightMeters: 800, headingDegrees: 20, pitchDegrees: -38, rollDegrees: 0 },
@@ -72,11 +77,24 @@ before(async () => {
   mkdirSync(join(staticRoot, 'cesium'), { recursive: true });
   writeFileSync(join(staticRoot, 'index.html'), '<!doctype html><title>Storey</title>');
   writeFileSync(join(dir, 'secret.txt'), 'outside the static root');
-  host = await startWebHost({ projectPath, staticRoot, readOnly: true });
+  host = await startWebHost({ projectPath, staticRoot, readOnly: true, stateFile: join(dir, 'state-readonly.json') });
   api = createApiClient(async (operation, input) => (await call(operation, input)).result);
   const emptyPath = join(dir, 'empty.storey');
   ProjectFile.create(emptyPath, { name: 'empty' }).close();
-  writableHost = await startWebHost({ projectPath: emptyPath, staticRoot });
+  writableHost = await startWebHost({ projectPath: emptyPath, staticRoot, stateFile: join(dir, 'state-writable.json') });
+  mkdirSync(folder);
+  createSampleProject(join(folder, 'alpha.storey')).close();
+  ProjectFile.create(join(folder, 'beta.storey'), { name: 'Beta' }).close();
+  writeFileSync(join(folder, 'notes.storey'), 'these are not a project\n');
+  folderHost = await startWebHost({ folder, staticRoot, stateFile: join(dir, 'state-folder.json') });
+  folderApi = createApiClient(async (operation, input) => {
+    const response = await fetch(`${folderHost.origin}/api/${operation}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${folderHost.token}` },
+      body: JSON.stringify(input),
+    });
+    return (await response.json()) as ApiResult;
+  });
   writableApi = createApiClient(async (operation, input) => {
     const response = await fetch(`${writableHost.origin}/api/${operation}`, {
       method: 'POST',
@@ -89,11 +107,115 @@ before(async () => {
 after(async () => {
   await host.close();
   await writableHost.close();
+  await folderHost.close();
 });
 
 describe('every operation through the web host', () => {
   // One entry per operation: the type makes a new operation without a contract test a compile error.
   const cases: Record<OperationName, { good: () => Promise<unknown>; bad: unknown }> = {
+    getHostInfo: {
+      good: async () => {
+        assert.deepEqual(await api.getHostInfo({}), { host: 'web', canChooseFiles: false, projectFolder: dir.split('/').pop(), projectOpen: true });
+        await folderApiOf().closeProject({});
+        assert.equal((await folderApiOf().getHostInfo({})).projectOpen, false);
+        assert.equal((await folderApiOf().getHostInfo({})).projectFolder, 'projects');
+      },
+      bad: { verbose: 1 },
+    },
+    listProjects: {
+      good: async () => {
+        const { projects } = await folderApiOf().listProjects({});
+        assert.deepEqual(projects.map((p) => p.fileName).filter((n) => n !== 'gamma.storey' && !n.includes('copy')), ['alpha.storey', 'beta.storey', 'notes.storey']);
+        assert.ok(projects.every((p) => p.sizeBytes > 0 && !Number.isNaN(Date.parse(p.modifiedAt))));
+      },
+      bad: { folder: '/etc' },
+    },
+    openProject: {
+      good: async () => {
+        const opened = await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'beta.storey' } });
+        assert.ok(opened.opened && opened.info.name === 'Beta');
+        const { projects, recent } = await folderApiOf().listProjects({});
+        assert.equal(projects.find((p) => p.current)?.fileName, 'beta.storey');
+        assert.equal(recent[0]?.fileName, 'beta.storey');
+        const junk = await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'notes.storey' } });
+        assert.ok(!junk.opened && junk.problem?.code === 'NOT_SQLITE' && junk.problem.fileName === 'notes.storey' && !junk.problem.canOpenReadOnly);
+        assert.equal((await folderApiOf().getProjectInfo({})).name, 'Beta', 'a file that did not open leaves the open project open');
+        const again = await folderApiOf().openProject({ ref: { kind: 'recent', id: recent[0]!.id } });
+        assert.ok(again.opened && again.info.fileName === 'beta.storey');
+        for (const fileName of ['../sample.storey', '..', 'a/b.storey', '.hidden.storey']) {
+          await assert.rejects(folderApiOf().openProject({ ref: { kind: 'folder', fileName } }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT', fileName);
+        }
+        await assert.rejects(folderApiOf().openProject({ ref: { kind: 'path', path: projectPath } }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED');
+        await assert.rejects(folderApiOf().openProject({ ref: { kind: 'dialog' } }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED');
+      },
+      bad: { ref: { kind: 'folder' } },
+    },
+    createProject: {
+      good: async () => {
+        const properties = { name: 'Gamma', description: 'Harbour area', marking: 'RESTRICTED', areaOfInterest: { westDegrees: 10.37, southDegrees: 55.39, eastDegrees: 10.41, northDegrees: 55.41 } };
+        const created = await folderApiOf().createProject({ fileName: 'gamma', properties });
+        assert.ok(created.opened);
+        assert.equal(created.info.fileName, 'gamma.storey');
+        assert.equal(created.info.marking, 'RESTRICTED');
+        assert.deepEqual(created.info.areaOfInterest, properties.areaOfInterest);
+        await assert.rejects(folderApiOf().createProject({ fileName: 'gamma.storey', properties }), (e: unknown) => e instanceof StoreyError && e.code === 'ALREADY_EXISTS');
+        await assert.rejects(api.createProject({ fileName: 'x', properties }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+      },
+      bad: { fileName: 'x', properties: { name: 'x', description: '', marking: '', areaOfInterest: { westDegrees: 11, southDegrees: 55, eastDegrees: 10, northDegrees: 56 } } },
+    },
+    closeProject: {
+      good: async () => {
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'alpha.storey' } });
+        assert.deepEqual(await folderApiOf().closeProject({}), { closed: true });
+        await assert.rejects(folderApiOf().getProjectInfo({}), (e: unknown) => e instanceof StoreyError && e.code === 'NO_PROJECT');
+        assert.deepEqual(await folderApiOf().closeProject({}), { closed: false });
+      },
+      bad: { force: true },
+    },
+    saveProjectCopy: {
+      good: async () => {
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'alpha.storey' } });
+        const copy = await folderApiOf().saveProjectCopy({ fileName: 'alpha copy' });
+        assert.equal(copy.fileName, 'alpha copy.storey');
+        assert.ok(copy.saved && copy.sizeBytes > 100_000);
+        const reopened = ProjectFile.open(join(folder, 'alpha copy.storey'), { readOnly: true });
+        assert.equal(reopened.getMeta('name'), ProjectFile.open(join(folder, 'alpha.storey'), { readOnly: true }).getMeta('name'));
+        reopened.close();
+        await assert.rejects(folderApiOf().saveProjectCopy({ fileName: 'alpha copy' }), (e: unknown) => e instanceof StoreyError && e.code === 'ALREADY_EXISTS');
+        await assert.rejects(folderApiOf().saveProjectCopy({ fileName: '../escape' }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
+      },
+      bad: { fileName: 12 },
+    },
+    setProjectProperties: {
+      good: async () => {
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'beta.storey' } });
+        const info = await folderApiOf().setProjectProperties({ name: 'Beta district', description: 'Renamed', marking: 'OFFICIAL', areaOfInterest: null });
+        assert.equal(info.name, 'Beta district');
+        assert.equal(info.marking, 'OFFICIAL');
+        assert.equal((await folderApiOf().getProjectInfo({})).description, 'Renamed');
+        await assert.rejects(api.setProjectProperties({ name: 'x', description: '', marking: '', areaOfInterest: null }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+      },
+      bad: { name: '', description: '', marking: '', areaOfInterest: null },
+    },
+    getSessionState: {
+      good: async () => {
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'alpha.storey' } });
+        const session = { view: viewState, panels: { table: true, explodeMeters: 4 } };
+        await folderApiOf().saveSessionState({ state: session });
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'beta.storey' } });
+        assert.notDeepEqual((await folderApiOf().getSessionState({})).state, session, 'sessions are per project');
+        await folderApiOf().openProject({ ref: { kind: 'folder', fileName: 'alpha.storey' } });
+        assert.deepEqual((await folderApiOf().getSessionState({})).state, session);
+      },
+      bad: { project: 'alpha' },
+    },
+    saveSessionState: {
+      good: async () => {
+        await folderApiOf().closeProject({});
+        await assert.rejects(folderApiOf().saveSessionState({ state: { view: viewState, panels: { table: false, explodeMeters: 0 } } }), (e: unknown) => e instanceof StoreyError && e.code === 'NO_PROJECT');
+      },
+      bad: { state: { view: viewState } },
+    },
     getProjectInfo: {
       good: async () => {
         const info = await api.getProjectInfo({});
