@@ -12,6 +12,7 @@ import { createDispatcher } from '../../core/api/dispatch.js';
 import { ensureSampleProject } from '../../core/paths.js';
 import { Workspace, type FilePurpose } from '../../core/workspace/workspace.js';
 import { createStaticHandler } from '../../core/serve/app-handler.js';
+import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX, withoutContentEncoding } from '../../core/serve/tile-handler.js';
 import { StoreyError } from '../../common/errors.js';
 import { APP_ORIGIN, installSessionPolicy, isTrustedSender } from './security.js';
 
@@ -96,10 +97,13 @@ async function start(): Promise<void> {
   await app.whenReady();
   installSessionPolicy();
   const serve = createStaticHandler(join(appRoot, 'dist', 'renderer'));
+  // Tiles come from whichever project is open; the workspace is made below, before any window can ask.
+  const serveTiles = createTileHandler(projectTileStore(() => workspace.project), { onDamaged: (error) => console.error('storey:', error.message) });
   protocol.handle('storey', async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'app') return new Response('Not found', { status: 404 });
-    const response = await serve(url.pathname + url.search, { 'if-none-match': request.headers.get('if-none-match') ?? undefined });
+    const conditional = { 'if-none-match': request.headers.get('if-none-match') ?? undefined };
+    const response = url.pathname.startsWith(TILE_ROUTE_PREFIX) ? withoutContentEncoding(serveTiles(url.pathname + url.search, conditional)) : await serve(url.pathname + url.search, conditional);
     return new Response(response.body ? Buffer.from(response.body) : null, { status: response.status, headers: response.headers });
   });
 

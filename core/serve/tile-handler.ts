@@ -1,0 +1,131 @@
+/**
+ * The one tile handler behind the desktop storey:// scheme and the web host: `/tiles/<layerId>/<path>` ->
+ * {status, headers, body}, straight from the project file. The path is checked before it gets near SQL (which only
+ * ever sees it as a bound parameter): encoded slashes, dot segments, NUL and control characters, double encoding,
+ * over-long paths and ids that are not plain slugs are all answered 4xx. Bytes are checked against their SHA-256 on
+ * every read (TileStore.readTile); a damaged tile is refused with a message, never served as good data.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { HandlerResponse } from './app-handler.js';
+import { StoreyError } from '../../common/errors.js';
+import { imageContentTypes, sniffImageFormat, tileContentTypes, extensionOf } from '../tiles/tile-format.js';
+import { isGzip, isSafeTilePath, LAYER_ID_PATTERN, TileStore } from '../tiles/tile-store.js';
+import type { ProjectFile } from '../project/project-file.js';
+
+export const TILE_ROUTE_PREFIX = '/tiles/';
+const MAX_URL_LENGTH = 1024;
+
+export type TileHandler = (urlPath: string, requestHeaders?: { 'if-none-match'?: string | undefined }) => HandlerResponse;
+
+export interface TileHandlerOptions {
+  /** Told about every damaged tile it refused (hosts log it). */
+  onDamaged?: (error: StoreyError) => void;
+  /** Cache lifetime for tiles; layers never change after import (a re-import is a new layer id). */
+  maxAgeSeconds?: number;
+}
+
+function plain(status: number, message: string): HandlerResponse {
+  const body = Buffer.from(message + '\n');
+  return {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+    body,
+  };
+}
+
+/** Splits a request path into layer id and tile path, or says why not (always a 4xx). */
+export function parseTileUrl(urlPath: string): { layerId: string; tilePath: string } | { status: number; message: string } {
+  if (urlPath.length > MAX_URL_LENGTH) return { status: 414, message: 'Tile path too long.' };
+  const path = urlPath.split('?')[0]!.split('#')[0]!;
+  if (!path.startsWith(TILE_ROUTE_PREFIX)) return { status: 404, message: 'Not a tile path.' };
+  // Encoded slashes, backslashes, NUL and percent signs (double encoding) never name a stored tile.
+  if (/%(2f|5c|00|25)/i.test(path)) return { status: 400, message: 'Bad tile path.' };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path.slice(TILE_ROUTE_PREFIX.length));
+  } catch {
+    return { status: 400, message: 'Bad tile path (malformed percent-encoding).' };
+  }
+  const slash = decoded.indexOf('/');
+  if (slash <= 0) return { status: 400, message: 'Bad tile path: expected /tiles/<layer>/<tile>.' };
+  const layerId = decoded.slice(0, slash);
+  const tilePath = decoded.slice(slash + 1);
+  if (!LAYER_ID_PATTERN.test(layerId)) return { status: 400, message: 'Bad layer id.' };
+  if (!isSafeTilePath(tilePath)) return { status: 400, message: 'Bad tile path.' };
+  return { layerId, tilePath };
+}
+
+function contentType(tilePath: string, bytes: Uint8Array): string {
+  const ext = extensionOf(tilePath);
+  if (ext) return tileContentTypes[ext] ?? 'application/octet-stream';
+  const image = sniffImageFormat(bytes);
+  return image ? imageContentTypes[image] : 'application/octet-stream';
+}
+
+/**
+ * A handler over the store of the open project. `store` may be a getter, for hosts that switch projects; with no
+ * project open every tile is 404.
+ */
+export function createTileHandler(store: TileStore | (() => TileStore | undefined), options: TileHandlerOptions = {}): TileHandler {
+  const currentStore = typeof store === 'function' ? store : () => store;
+  const cacheControl = `private, max-age=${options.maxAgeSeconds ?? 86400}`;
+  return (urlPath, requestHeaders = {}) => {
+    const parsed = parseTileUrl(urlPath);
+    if ('status' in parsed) return plain(parsed.status, parsed.message);
+    const tiles = currentStore();
+    if (!tiles) return plain(404, 'No project is open.');
+    const { layerId, tilePath } = parsed;
+    const ifNoneMatch = requestHeaders['if-none-match'];
+    if (ifNoneMatch) {
+      const hash = tiles.tileHash(layerId, tilePath);
+      if (hash && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${hash}"`)) {
+        return { status: 304, headers: { ETag: `"${hash}"`, 'Cache-Control': cacheControl }, body: null };
+      }
+    }
+    let tile;
+    try {
+      tile = tiles.readTile(layerId, tilePath);
+    } catch (error) {
+      if (error instanceof StoreyError && error.code === 'DAMAGED') {
+        options.onDamaged?.(error);
+        return plain(500, `${error.message} It is not served; re-import the layer or restore a copy of the project.`);
+      }
+      throw error;
+    }
+    if (!tile) return plain(404, `Layer ${layerId} has no tile ${tilePath}.`);
+    const headers: Record<string, string> = {
+      'Content-Type': contentType(tilePath, tile.bytes),
+      'Content-Length': String(tile.bytes.length),
+      ETag: `"${tile.sha256}"`,
+      'Cache-Control': cacheControl,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    // Terrain is often stored gzipped: the bytes go out as stored and the browser inflates them.
+    if (isGzip(tile.bytes) && extensionOf(tilePath) !== 'gz') headers['Content-Encoding'] = 'gzip';
+    return { status: 200, headers, body: tile.bytes };
+  };
+}
+
+/** A tile store that follows whichever project is open (one store, with its prepared statements, per project). */
+export function projectTileStore(currentProject: () => ProjectFile | undefined): () => TileStore | undefined {
+  const stores = new WeakMap<ProjectFile, TileStore>();
+  return () => {
+    const project = currentProject();
+    if (!project || !project.db.open) return undefined;
+    let store = stores.get(project);
+    if (!store) stores.set(project, (store = new TileStore(project)));
+    return store;
+  };
+}
+
+/**
+ * The same answer with gzipped bytes inflated, for transports that do not decode Content-Encoding themselves (a custom
+ * protocol handler in Electron is not an HTTP stack, so the page would get the raw gzip bytes).
+ */
+export function withoutContentEncoding(response: HandlerResponse): HandlerResponse {
+  if (response.headers['Content-Encoding'] !== 'gzip' || !response.body) return response;
+  const body = gunzipSync(response.body);
+  const headers: Record<string, string> = { ...response.headers, 'Content-Length': String(body.length) };
+  delete headers['Content-Encoding'];
+  return { ...response, headers, body };
+}
