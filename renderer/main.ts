@@ -15,6 +15,7 @@ import { mountViewsNotes, type ViewsNotesControls } from './views-notes.js';
 import { MeasureTool } from './measure-tool.js';
 import type { PickedPoint } from './globe/city-globe.js';
 import type { ViewState } from '../common/contract.js';
+import { printHooks } from './print-view.js';
 
 const api = connectApi();
 
@@ -214,8 +215,8 @@ function pickPoint(prompt: string): Promise<PickedPoint | null> {
   });
 }
 
-async function restoreView(state: ViewState): Promise<void> {
-  globe!.setCamera(state.camera);
+async function restoreView(state: ViewState, flightSeconds?: number): Promise<void> {
+  globe!.setCamera(state.camera, flightSeconds);
   await styleFilter?.restore(state.style, state.filter);
   if (state.selection) {
     await selectBuilding(state.selection.buildingId);
@@ -370,6 +371,9 @@ async function start(): Promise<void> {
     restyle: (attribute: string) => styleFilter!.restore(attribute ? { level: 'buildings', attribute, method: 'quantile', classes: 5, ramp: 'yellow-blue' } : null, []),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
     requestRender: () => globe!.requestRender(),
+    /** For briefing maps (main/brief-render): apply a saved view at once, then wait and measure. */
+    applyView: (state: ViewState) => restoreView(state, 0),
+    print: printHooks(globe, elements.globe, elements.legend),
   };
 }
 

@@ -456,6 +456,21 @@ export class CityGlobe {
     this.widget.scene.requestRender();
   }
 
+  /** For print maps: the ellipsoid point under a canvas position (CSS pixels), ignoring buildings. */
+  groundAt(x: number, y: number): { lonDegrees: number; latDegrees: number } | null {
+    const world = this.widget.camera.pickEllipsoid(new Cartesian2(x, y), this.widget.scene.globe.ellipsoid);
+    if (!world) return null;
+    const carto = Cartographic.fromCartesian(world);
+    return { lonDegrees: CesiumMath.toDegrees(carto.longitude), latDegrees: CesiumMath.toDegrees(carto.latitude) };
+  }
+
+  /** For print maps: render at the device pixel ratio (sharp at print resolution) instead of CSS pixels. */
+  renderAtDevicePixels(): void {
+    this.widget.useBrowserRecommendedResolution = false;
+    this.widget.resize();
+    this.widget.scene.requestRender();
+  }
+
   private pickId(position: Cartesian2): string | null {
     const picked = this.widget.scene.pick(position) as { id?: unknown } | undefined;
     return picked && typeof picked.id === 'string' ? picked.id : null;

@@ -1,0 +1,90 @@
+/**
+ * A whole briefing: the saved views rendered to print maps by headless Chromium against a web host, then composed
+ * by core/brief. The CLI runs it on a project file (starting a read-only web host for the page to load); the web
+ * host runs it against itself.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BriefingSpec } from '../../common/briefing.js';
+import type { SavedView, StoreyApi } from '../../common/contract.js';
+import { StoreyError } from '../../common/errors.js';
+import { composeBriefing, type BriefingDataApi } from '../../core/brief/compose.js';
+import type { BriefingProgress } from '../../core/brief/types.js';
+import { findPackageRoot } from '../../core/paths.js';
+import type { ProjectFile } from '../../core/project/project-file.js';
+import { ProjectApi } from '../../core/api/project-api.js';
+import { startWebHost } from '../web/web-host.js';
+import { renderMaps } from './render-maps.js';
+
+export interface BriefingOutput {
+  pdf: Buffer;
+  pageCount: number;
+  renderMs: number;
+  composeMs: number;
+}
+
+type BriefingApi = BriefingDataApi & Pick<StoreyApi, 'listViews'>;
+
+/** The chosen saved views in the chosen order; an unknown id or name is an error that names it. */
+export async function chosenViews(api: Pick<StoreyApi, 'listViews'>, idsOrNames: string[]): Promise<SavedView[]> {
+  const { views } = await api.listViews({});
+  return idsOrNames.map((key) => {
+    const view = views.find((v) => v.id === key) ?? views.find((v) => v.name === key) ?? views.find((v) => v.name.toLowerCase() === key.toLowerCase());
+    if (!view) {
+      const names = views.map((v) => `“${v.name}”`).join(', ');
+      throw new StoreyError('NOT_FOUND', `No saved view “${key}” in this project${names ? `; its views are ${names}` : ' (it has no saved views)'}.`);
+    }
+    return view;
+  });
+}
+
+export async function makeBriefing(options: {
+  api: BriefingApi;
+  project: ProjectFile;
+  spec: BriefingSpec;
+  /** The web host whose page renders the maps. */
+  host: { origin: string; token: string };
+  progress?: BriefingProgress;
+  now?: Date;
+}): Promise<BriefingOutput> {
+  const { api, spec } = options;
+  const views = await chosenViews(api, spec.viewIds);
+  // Check the buildings before starting a browser, so a typo fails in a second, not after the maps.
+  for (const id of spec.buildingIds) await api.getBuilding({ id });
+  const renderStarted = performance.now();
+  const maps = await renderMaps({ ...options.host, views, paper: spec.paper, orientation: spec.orientation, progress: options.progress });
+  const renderMs = performance.now() - renderStarted;
+  const composeStarted = performance.now();
+  const { pdf, pageCount } = await composeBriefing({
+    api,
+    project: options.project,
+    spec: { ...spec, viewIds: views.map((v) => v.id) },
+    maps,
+    now: options.now,
+    progress: options.progress,
+    renderer: maps.length
+      ? `Rendered by the Storey workstation in headless Chromium (software WebGL) at ${maps[0]!.widthPx} × ${maps[0]!.heightPx} px per map.`
+      : 'No map pages in this briefing.',
+  });
+  return { pdf, pageCount, renderMs, composeMs: performance.now() - composeStarted };
+}
+
+/** The built UI the print page loads. */
+export function builtRenderer(): string {
+  const staticRoot = join(findPackageRoot(import.meta.dirname), 'dist', 'renderer');
+  if (!existsSync(join(staticRoot, 'index.html'))) {
+    throw new StoreyError('NOT_FOUND', `The UI is not built (${staticRoot} has no index.html), and map pages are drawn by it: run \`npm run build\` first.`);
+  }
+  return staticRoot;
+}
+
+/** A briefing of a project file: opens it read-only behind a loopback web host for the maps. */
+export async function briefingFromFile(projectPath: string, spec: BriefingSpec, progress?: BriefingProgress, now?: Date): Promise<BriefingOutput> {
+  const host = await startWebHost({ projectPath, staticRoot: builtRenderer(), readOnly: true });
+  try {
+    const project = host.project;
+    return await makeBriefing({ api: new ProjectApi(project), project, spec, host, progress, now });
+  } finally {
+    await host.close();
+  }
+}
