@@ -3,7 +3,7 @@
  * where, and the exit code tells scripts what happened (0 done, 1 failed, 2 usage).
  */
 import { parseArgs } from 'node:util';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { StoreyError } from '../common/errors.js';
@@ -17,6 +17,10 @@ import { searchAddresses } from '../core/search/address-search.js';
 import type { ImportReport } from '../common/contract.js';
 import { checkProject, saveCopy } from '../core/project/copy.js';
 import { startWebHost } from '../main/web/web-host.js';
+import { importTiles, tileSourceType } from '../core/tiles/import-tiles.js';
+import { exportLayer } from '../core/tiles/export-tiles.js';
+import { TileStore } from '../core/tiles/tile-store.js';
+import { describeLayer } from '../core/tiles/describe-layer.js';
 
 const HELP = `storey — offline 3D city workstation
 
@@ -27,6 +31,13 @@ Usage:
       What the project holds: records, tile layers, schema version.
   storey import FILE.storey --profile PROFILE.json INPUT... [--json] [--create NAME]
       Import registry files (or folders of them) as the profile describes; one transaction, re-import updates.
+  storey import FILE.storey --tiles SOURCE... [--name NAME] [--scheme xyz|tms] [--table TABLE] [--create NAME]
+      Import tile layers: .mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json (terrain), tileset.json
+      (3D Tiles) or z/x/y images. Without --profile, inputs that are all tile sources are imported as tiles.
+  storey layers FILE.storey [--json]
+      The tile layers of a project: kind, format, tiles, size, zooms, extent, attribution.
+  storey export-layer FILE.storey LAYER --out OUT [--overwrite]
+      Write a layer (id or name) out: imagery as MBTiles, 3D Tiles as a .3dtiles package.
   storey search FILE.storey "QUERY" [--limit N] [--json]
       Address search: every word a prefix, accents and case ignored.
   storey copy FILE.storey COPY.storey [--overwrite]
@@ -86,7 +97,7 @@ async function commandInfo(args: string[]): Promise<void> {
       `  stairwells      ${info.counts.stairwells}`,
       `  addresses       ${info.counts.addresses}`,
       `  tile layers     ${info.layers.length === 0 ? 'none' : ''}`,
-      ...info.layers.map((l) => `    ${l.name} (${l.kind}): ${l.tileCount} tiles`),
+      ...info.layers.map((l) => `    ${describeLayer(l)}`),
     ];
     if (info.lastImport) {
       const l = info.lastImport;
@@ -126,10 +137,22 @@ async function commandImport(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { profile: { type: 'string' }, json: { type: 'boolean', default: false }, create: { type: 'string' } },
+    options: {
+      profile: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      create: { type: 'string' },
+      tiles: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      scheme: { type: 'string' },
+      table: { type: 'string' },
+    },
   });
   const [file, ...inputs] = positionals;
   if (!file || inputs.length === 0) throw new UsageError('storey import needs a project file and at least one input file or folder');
+  if (values.tiles || (!values.profile && inputs.every((i) => tileSourceType(i) !== undefined && existsSync(i)))) {
+    await commandImportTiles(file, inputs, values);
+    return;
+  }
   if (!values.profile) throw new UsageError('storey import needs --profile PROFILE.json');
   const profile = loadProfile(values.profile);
   const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || profile.name }) : ProjectFile.open(file);
@@ -152,6 +175,58 @@ async function commandImport(args: string[]): Promise<void> {
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   } finally {
     process.removeListener('SIGINT', onSigint);
+    project.close();
+  }
+}
+
+async function commandImportTiles(file: string, inputs: string[], values: { name?: string; scheme?: string; table?: string; create?: string; json?: boolean }): Promise<void> {
+  if (values.name !== undefined && inputs.length > 1) throw new UsageError('--name names one layer; import one tile source at a time to name it');
+  if (values.scheme !== undefined && values.scheme !== 'xyz' && values.scheme !== 'tms') throw new UsageError(`--scheme must be xyz or tms, not "${values.scheme}"`);
+  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || basename(file, '.storey') }) : ProjectFile.open(file);
+  const tty = process.stderr.isTTY;
+  try {
+    const layers = [];
+    for (const input of inputs) {
+      const layer = await importTiles(project, input, {
+        name: values.name,
+        scheme: values.scheme as 'xyz' | 'tms' | undefined,
+        table: values.table,
+        onProgress: (p) => {
+          if (tty) process.stderr.write(`\r\x1b[2K${p.detail}: ${p.done}/${p.total} tiles`);
+        },
+      });
+      if (tty) process.stderr.write('\r\x1b[2K');
+      layers.push(layer);
+      if (!values.json) console.log(`Imported ${describeLayer(layer)}`);
+    }
+    if (values.json) console.log(JSON.stringify(layers, null, 2));
+  } finally {
+    project.close();
+  }
+}
+
+async function commandLayers(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (positionals.length !== 1) throw new UsageError('storey layers needs one project file');
+  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  try {
+    const layers = new TileStore(project).listLayers();
+    if (values.json) console.log(JSON.stringify(layers, null, 2));
+    else console.log(layers.length === 0 ? `${project.fileName} has no tile layers.` : layers.map(describeLayer).join('\n'));
+  } finally {
+    project.close();
+  }
+}
+
+async function commandExportLayer(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, overwrite: { type: 'boolean', default: false } } });
+  if (positionals.length !== 2) throw new UsageError('storey export-layer needs a project file and a layer id or name');
+  if (!values.out) throw new UsageError('storey export-layer needs --out FILE (.mbtiles for imagery, .3dtiles for 3D Tiles)');
+  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  try {
+    const result = exportLayer(project, positionals[1]!, values.out, { overwrite: values.overwrite });
+    console.log(`Wrote ${result.path}: ${result.tileCount} tiles (${result.format}).`);
+  } finally {
     project.close();
   }
 }
@@ -250,6 +325,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'import':
         await commandImport(rest);
+        return 0;
+      case 'layers':
+        await commandLayers(rest);
+        return 0;
+      case 'export-layer':
+        await commandExportLayer(rest);
         return 0;
       case 'search':
         await commandSearch(rest);

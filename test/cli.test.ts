@@ -8,6 +8,7 @@ import { ProjectInfo } from '../common/domain.js';
 import { findPackageRoot } from '../core/paths.js';
 import { latestSchemaVersion } from '../core/project/migrations.js';
 import { tempDir } from './support/temp.js';
+import { sharedData } from './support/shared-data.js';
 
 const root = findPackageRoot(import.meta.dirname);
 const dir = tempDir();
@@ -60,4 +61,29 @@ test('usage mistakes exit with code 2 and point to --help', () => {
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, /storey --help/);
   }
+});
+
+test('tile layers: import --tiles, layers, info and export-layer; a bad source names the file', () => {
+  const file = join(dir, 'tiles.storey');
+  const mbtiles = sharedData('tiles-samples', 'mbtiles', 'open-streets-dc.mbtiles');
+  const imported = storey('import', file, '--tiles', mbtiles, sharedData('nl-heuvelrug-terrain', 'tiles'), '--create', 'Tiles');
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /Imported open-streets-dc .*imagery, webp, 32 tiles.*zoom 7–12/);
+  assert.match(imported.stdout, /Imported nl-heuvelrug-terrain .*terrain, quantized-mesh, 420 tiles/);
+  const layers = JSON.parse(storey('layers', file, '--json').stdout) as Array<{ id: string; name: string; tileCount: number }>;
+  assert.deepEqual(layers.map((l) => [l.name, l.tileCount]), [['open-streets-dc', 32], ['nl-heuvelrug-terrain', 420]]);
+  assert.match(storey('info', file).stdout, /tile layers\s+\n\s+open-streets-dc/);
+  const out = join(dir, 'dc.mbtiles');
+  const exported = storey('export-layer', file, layers[0]!.id, '--out', out);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /32 tiles \(mbtiles\)/);
+  const terrain = storey('export-layer', file, 'nl-heuvelrug-terrain', '--out', join(dir, 't.mbtiles'));
+  assert.equal(terrain.code, 1);
+  assert.match(terrain.stderr, /is terrain/);
+  const junk = join(dir, 'junk.mbtiles');
+  writeFileSync(junk, 'not tiles');
+  const bad = storey('import', file, '--tiles', junk);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /junk\.mbtiles: cannot be read as an MBTiles file.*\[BAD_INPUT\]/);
+  assert.equal((JSON.parse(storey('layers', file, '--json').stdout) as unknown[]).length, 2);
 });

@@ -4,7 +4,7 @@
  * lands whole or the project stays as it was.
  */
 import { statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { importGpkgTiles, importMbtiles, importTileFolder } from './import-raster.js';
@@ -64,7 +64,9 @@ export async function importTiles(project: ProjectFile, path: string, options: T
     throw new StoreyError('BAD_INPUT', `${basename(path)} is not a tile source Storey knows (.mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json, tileset.json or z/x/y tiles).`);
   }
   if (isFile === type.endsWith('-folder')) throw new StoreyError('BAD_INPUT', `${basename(path)} is not a ${type.endsWith('-folder') ? 'folder' : 'file'}.`);
-  const name = options.name?.trim() || basename(path).replace(/\.(mbtiles|gpkg|3tz|3dtiles)$/i, '');
+  // A folder called just "tiles" says little; its parent (nl-heuvelrug-terrain/tiles) names the data.
+  const base = /^tiles?$/i.test(basename(path)) ? basename(dirname(resolve(path))) : basename(path);
+  const name = options.name?.trim() || base.replace(/\.(mbtiles|gpkg|3tz|3dtiles)$/i, '');
   const store = new TileStore(project);
   return store.importLayer({ name, kind: kinds[type] }, (writer) => {
     switch (type) {
