@@ -17,6 +17,7 @@ import {
   ImportProfileSummary,
   BuildingDetail,
   BuildingShape,
+  LayerSummary,
   ProjectInfo,
   RegistryId,
   UnitSummary,
@@ -198,6 +199,26 @@ export const operations = {
   deleteNote: {
     input: z.object({ id: z.string().min(1).max(100) }).strict(),
     output: z.object({ deleted: z.boolean() }),
+  },
+  /** The project's tile layers (imagery, terrain, 3D Tiles) in draw order, with what their import found. */
+  listLayers: {
+    input: z.object({}).strict(),
+    output: z.object({ layers: z.array(LayerSummary) }),
+  },
+  /**
+   * Shows or hides a layer, moves it to a place in the draw order (0 = drawn first, the others renumbered) or changes
+   * its opacity. Unknown id: NOT_FOUND; a read-only project: READ_ONLY.
+   */
+  setLayerSettings: {
+    input: z
+      .object({
+        id: z.string().min(1).max(100),
+        visible: z.boolean().optional(),
+        order: z.number().int().min(0).max(10000).optional(),
+        opacity: z.number().min(0).max(1).optional(),
+      })
+      .strict(),
+    output: LayerSummary,
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

@@ -30,6 +30,8 @@ export const operationNames = [
   'listNotes',
   'saveNote',
   'deleteNote',
+  'listLayers',
+  'setLayerSettings',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

@@ -104,6 +104,14 @@ export class ProjectApi implements ProjectScopedApi {
     return { deleted: views.deleteNote(this.project, id) };
   }
 
+  async listLayers() {
+    return { layers: new TileStore(this.project).listLayers() };
+  }
+
+  async setLayerSettings({ id, ...change }: { id: string; visible?: boolean; order?: number; opacity?: number }) {
+    return new TileStore(this.project).updateSettings(id, change);
+  }
+
   async listAttributes({ level }: { level?: StyleLevel } = {}): Promise<{ attributes: AttributeInfo[] }> {
     const columns = level === 'floors' ? floorColumns : level === 'units' ? unitColumns : attributeCatalogue(this.project);
     return { attributes: columns.map((c) => c.info) };

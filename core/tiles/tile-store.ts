@@ -89,13 +89,24 @@ export class TileStore {
     return row ? toSummary(row) : undefined;
   }
 
-  /** Changes what the user controls (visibility, order, opacity). Unknown id: NOT_FOUND. */
+  /**
+   * Changes what the user controls: visibility, opacity, and place in the draw order (the layer moves to that index
+   * and the others are renumbered 0..n-1). Unknown id: NOT_FOUND.
+   */
   updateSettings(id: string, change: Partial<LayerSettings>): LayerSummary {
+    if (this.project.readOnly) throw new StoreyError('READ_ONLY', `${this.project.fileName} is open read-only; layer settings cannot be changed.`);
     return this.project.transaction(() => {
-      const row = this.project.db.prepare(`SELECT settings FROM storey_layers WHERE id = ?`).pluck().get(id) as string | undefined;
-      if (row === undefined) throw new StoreyError('NOT_FOUND', `There is no tile layer "${id}" in this project.`);
-      const settings = { ...(JSON.parse(row) as StoredSettings), ...change };
-      this.project.db.prepare(`UPDATE storey_layers SET settings = ? WHERE id = ?`).run(JSON.stringify(settings), id);
+      const layers = this.listLayers();
+      const layer = layers.find((l) => l.id === id);
+      if (!layer) throw new StoreyError('NOT_FOUND', `There is no tile layer "${id}" in this project.`);
+      const write = this.project.db.prepare(`UPDATE storey_layers SET settings = json_patch(settings, ?) WHERE id = ?`);
+      const { order, ...rest } = change;
+      if (Object.keys(rest).length) write.run(JSON.stringify(rest), id);
+      if (order !== undefined) {
+        const others = layers.filter((l) => l.id !== id);
+        others.splice(Math.min(order, others.length), 0, layer);
+        others.forEach((l, index) => write.run(JSON.stringify({ order: index }), l.id));
+      }
       return this.getLayer(id)!;
     });
   }

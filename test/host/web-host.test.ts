@@ -15,6 +15,7 @@ import { startWebHost, type WebHost } from '../../main/web/web-host.js';
 import { tempDir } from '../support/temp.js';
 import { sharedData } from '../support/shared-data.js';
 import { ProjectFile } from '../../core/project/project-file.js';
+import { importTiles } from '../../core/tiles/import-tiles.js';
 
 const dir = tempDir();
 const projectPath = join(dir, 'sample.storey');
@@ -353,6 +354,26 @@ describe('every operation through the web host', () => {
         assert.deepEqual((await writable().listNotes({})).notes, []);
       },
       bad: {},
+    },
+    listLayers: {
+      good: async () => {
+        const world = await importTiles(writableHost.project, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'), { name: 'World' });
+        const { layers } = await writable().listLayers({});
+        assert.deepEqual(layers.map((l) => [l.id, l.kind, l.format, l.tileCount, l.minZoom, l.maxZoom, l.visible]), [[world.id, 'imagery', 'png', 5, 0, 1, true]]);
+        assert.deepEqual((await api.listLayers({})).layers, []);
+      },
+      bad: { kind: 'imagery' },
+    },
+    setLayerSettings: {
+      good: async () => {
+        await importTiles(writableHost.project, sharedData('tiles-samples', '3dbag-3dtiles11'), { name: 'Buildings' });
+        const buildings = (await writable().listLayers({})).layers.find((l) => l.name === 'Buildings')!;
+        const moved = await writable().setLayerSettings({ id: buildings.id, order: 0, visible: false, opacity: 0.5 });
+        assert.deepEqual([moved.order, moved.visible, moved.opacity], [0, false, 0.5]);
+        assert.deepEqual((await writable().listLayers({})).layers.map((l) => [l.name, l.order]), [['Buildings', 0], ['World', 1]]);
+        await assert.rejects(writable().setLayerSettings({ id: 'no-such-layer', visible: true }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { id: 'x', opacity: 2 },
     },
     listImportProfiles: {
       good: async () => {
