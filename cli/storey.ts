@@ -17,6 +17,7 @@ import { searchAddresses } from '../core/search/address-search.js';
 import type { ImportReport } from '../common/contract.js';
 import { checkProject, saveCopy } from '../core/project/copy.js';
 import { startWebHost } from '../main/web/web-host.js';
+import { briefHelp, commandBrief } from './brief-command.js';
 import { importTiles, tileSourceType } from '../core/tiles/import-tiles.js';
 import { exportLayer } from '../core/tiles/export-tiles.js';
 import { TileStore } from '../core/tiles/tile-store.js';
@@ -44,6 +45,7 @@ Usage:
       A consistent copy of a project, even while it is open elsewhere.
   storey check FILE.storey
       SQLite's integrity check of a project (exit code 1 when damaged).
+${briefHelp}
   storey serve [FILE.storey | FOLDER] [--port N] [--read-only]
       Serve the workstation UI on 127.0.0.1. Given a folder, the UI opens, creates and copies projects in it and
       reopens the last one used; given a file, it opens that file (and offers the others in its folder).
@@ -342,6 +344,9 @@ export async function main(argv: string[]): Promise<number> {
         return await commandCheck(rest);
       case 'serve':
         await commandServe(rest);
+        return 0;
+      case 'brief':
+        await commandBrief(rest, (message) => new UsageError(message));
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -60,11 +60,18 @@ interface PrintView {
   };
 }
 
+/** What the page's global scope offers (this file is compiled without the DOM library). */
+interface PageGlobals {
+  storeyView?: PrintView;
+  document: { body: { dataset: Record<string, string | undefined> } };
+}
+
 async function waitForWorkstation(page: Page): Promise<void> {
   await page.waitForFunction(
     () => {
-      if (document.body.dataset['state'] === 'error') return true;
-      const view = (window as unknown as { storeyView?: PrintView }).storeyView;
+      const page = globalThis as unknown as PageGlobals;
+      if (page.document.body.dataset['state'] === 'error') return true;
+      const view = page.storeyView;
       if (!view) return false;
       const state = view.globeState();
       if (!state.buildingsReady || !state.tilesLoaded) view.requestRender();
@@ -73,7 +80,7 @@ async function waitForWorkstation(page: Page): Promise<void> {
     undefined,
     { timeout: 180_000, polling: 250 },
   );
-  if ((await page.evaluate(() => document.body.dataset['state'])) === 'error') {
+  if ((await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset['state'])) === 'error') {
     throw new StoreyError('INTERNAL', `The workstation page failed to start for printing: ${await page.locator('#error').innerText()}`);
   }
 }
@@ -113,12 +120,12 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     await page.goto(`${options.origin}/?token=${encodeURIComponent(options.token)}`);
     await page.addStyleTag({ content: printCss });
     await waitForWorkstation(page);
-    await page.evaluate(() => (window as unknown as { storeyView: PrintView }).storeyView.print.renderAtDevicePixels());
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).storeyView!.print.renderAtDevicePixels());
     const images: MapImage[] = [];
     for (const [i, view] of options.views.entries()) {
       progress(`rendering map ${i + 1} of ${options.views.length}: ${view.name}`);
       const snapshot = await page.evaluate(async (state) => {
-        const storeyView = (window as unknown as { storeyView: PrintView }).storeyView;
+        const storeyView = (globalThis as unknown as PageGlobals).storeyView!;
         await storeyView.applyView(state);
         await storeyView.print.whenRendered(3);
         return storeyView.print.snapshot();
