@@ -30,6 +30,7 @@ import {
   SessionState,
 } from './domain.js';
 import type { OperationName } from './operations.js';
+import { BriefingResult, BriefingSpec } from './briefing.js';
 
 export const operations = {
   /** Which host the UI runs on and what it can offer (file dialogs, a project folder); whether a project is open. */
@@ -220,6 +221,15 @@ export const operations = {
       .strict(),
     output: LayerSummary,
   },
+  /**
+   * A PDF briefing: cover, a map page per chosen saved view (rendered by the host at print resolution), a page per
+   * chosen building with its floors and units, the summary and attribute table of a filter, provenance. A host that
+   * cannot render maps answers NOT_SUPPORTED when views are chosen. One briefing at a time: BUSY otherwise.
+   */
+  exportBriefing: {
+    input: BriefingSpec.strict(),
+    output: BriefingResult,
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 // Compile-time check that operations.ts lists exactly the operations defined here.
@@ -255,3 +265,4 @@ export type ProjectScopedApi = Omit<StoreyApi, WorkspaceOperationName>;
 export { operationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
 export * from './domain.js';
 export * from './errors.js';
+export * from './briefing.js';

@@ -32,6 +32,7 @@ export const operationNames = [
   'deleteNote',
   'listLayers',
   'setLayerSettings',
+  'exportBriefing',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

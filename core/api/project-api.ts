@@ -5,6 +5,8 @@
 import * as views from './views-notes.js';
 import type { StyleLevel, ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, ProjectScopedApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
+import { BriefingSpec, type BriefingResult, type BriefingSpecInput } from '../../common/briefing.js';
+import { briefingResult, composeBriefing } from '../brief/compose.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
@@ -102,6 +104,15 @@ export class ProjectApi implements ProjectScopedApi {
 
   async deleteNote({ id }: { id: string }) {
     return { deleted: views.deleteNote(this.project, id) };
+  }
+
+  /** Composition only: hosts that render maps (the web host) answer this operation themselves. */
+  async exportBriefing(input: BriefingSpecInput): Promise<BriefingResult> {
+    const spec = BriefingSpec.parse(input);
+    if (spec.viewIds.length) throw new StoreyError('NOT_SUPPORTED', 'This host cannot render map pages yet: leave out the saved views, or export the briefing from the web host or `storey brief`.');
+    const started = performance.now();
+    const composed = await composeBriefing({ api: this, project: this.project, spec, maps: [] });
+    return briefingResult(spec, { ...composed, composeMs: performance.now() - started }, 0);
   }
 
   async listLayers() {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { BriefingSpec } from '../../common/briefing.js';
+import type { BriefingResult, BriefingSpec } from '../../common/briefing.js';
 import type { StoreyApi, UnitSummary } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { findPackageRoot } from '../paths.js';
@@ -153,4 +153,10 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
   const pageCount = drawFrames(doc, geometry, spec, info.name, stamp(now));
   doc.end();
   return { pdf: await bytes, pageCount };
+}
+
+/** The PDF as the contract hands it to the UI, named after its title. */
+export function briefingResult(spec: BriefingSpec, composed: { pdf: Buffer; pageCount: number; composeMs?: number }, renderMs: number): BriefingResult {
+  const slug = spec.title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'briefing';
+  return { fileName: `${slug}.pdf`, pageCount: composed.pageCount, pdfBase64: composed.pdf.toString('base64'), renderMs, composeMs: composed.composeMs ?? 0 };
 }

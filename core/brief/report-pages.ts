@@ -155,7 +155,7 @@ export function drawProvenance(doc: Doc, data: ProvenanceData, geometry: PageGeo
   drawTable(doc, {
     x, y, width, geometry, newPage,
     caption: data.imports.length ? 'Registry imports into this project' : 'Registry imports: none recorded',
-    columns: [{ header: 'Imported (UTC)', weight: 1.2 }, { header: 'Profile', weight: 2.2 }, { header: 'Files', weight: 4 }],
+    columns: [{ header: 'Imported (UTC)', weight: 1.1 }, { header: 'Profile', weight: 3 }, { header: 'Files', weight: 3.6 }],
     rows: data.imports.map((i) => ({ cells: [i.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), i.profile, i.files.join(', ')] })),
   });
 }

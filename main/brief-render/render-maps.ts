@@ -73,9 +73,10 @@ async function waitForWorkstation(page: Page): Promise<void> {
       if (page.document.body.dataset['state'] === 'error') return true;
       const view = page.storeyView;
       if (!view) return false;
+      // Tiles of the opening view are not waited for: the first saved view moves the camera elsewhere anyway.
       const state = view.globeState();
-      if (!state.buildingsReady || !state.tilesLoaded) view.requestRender();
-      return state.buildingsReady && state.tilesLoaded;
+      if (!state.buildingsReady) view.requestRender();
+      return state.buildingsReady;
     },
     undefined,
     { timeout: 180_000, polling: 250 },

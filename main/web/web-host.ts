@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDispatcher, type Dispatch } from '../../core/api/dispatch.js';
+import { withBriefings } from '../brief-render/briefing-dispatch.js';
 import type { ProjectFile } from '../../core/project/project-file.js';
 import { Workspace } from '../../core/workspace/workspace.js';
 import { defaultStateFile } from '../../core/paths.js';
@@ -134,7 +135,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   if (options.projectPath) workspace.openPath(options.projectPath);
   else workspace.reopenLast();
-  const dispatch = createDispatcher(workspace.api);
+  // Briefings render their maps in headless Chromium loading this host, so they need its origin and token.
+  const dispatch = withBriefings(createDispatcher(workspace.api), () => ({ origin: `http://127.0.0.1:${port}`, token, api: workspace.api, project: () => {
+    const open = workspace.project;
+    if (!open) throw new StoreyError('NO_PROJECT', 'Open a project before making a briefing.');
+    return open;
+  } }));
   const serveStatic = createStaticHandler(options.staticRoot);
   const serveTiles = createTileHandler(projectTileStore(() => workspace.project), { onDamaged: (error) => console.error('storey web host:', error.message) });
   const token = options.token ?? randomBytes(24).toString('base64url');

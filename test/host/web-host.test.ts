@@ -375,6 +375,20 @@ describe('every operation through the web host', () => {
       },
       bad: { id: 'x', opacity: 2 },
     },
+    exportBriefing: {
+      good: async () => {
+        // Composition only here (this host serves a stub UI); test/brief renders maps with the real one.
+        const { rows } = await api.queryBuildings({ conditions: [], limit: 1 });
+        const result = await api.exportBriefing({ title: 'Contract check', buildingIds: [rows[0]!.id], includeTable: true });
+        const pdf = Buffer.from(result.pdfBase64, 'base64');
+        assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+        assert.equal(result.fileName, 'Contract-check.pdf');
+        assert.ok(result.pageCount >= 4, `${result.pageCount} pages`);
+        await assert.rejects(api.exportBriefing({ title: 'x', viewIds: ['no such view'] }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+        await assert.rejects(api.exportBriefing({ title: 'x', buildingIds: ['no-such-building'] }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { title: '', paper: 'a5' },
+    },
     listImportProfiles: {
       good: async () => {
         const { profiles } = await writable().listImportProfiles({});
