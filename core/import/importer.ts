@@ -82,8 +82,10 @@ const lc = (value: string) => value.toLowerCase();
 /** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
 class FieldReader {
   private readonly nulls: Set<string>;
+  private readonly where: Array<[string, unknown]>;
   constructor(private readonly input: ProfileInput) {
     this.nulls = new Set(['', ...input.nullValues.map(String)]);
+    this.where = Object.entries(input.where ?? {});
   }
   column(role: string): string | undefined {
     return this.input.fields[role];
@@ -107,13 +109,22 @@ class FieldReader {
   number(row: SourceRow, role: string): number | null {
     const value = this.raw(row, this.column(role));
     if (value === null) return null;
-    const parsed = typeof value === 'number' ? value : Number(String(value).trim().replace(/^(-?\d+),(\d+)$/, '$1.$2'));
+    let parsed: number;
+    if (typeof value === 'number') parsed = value;
+    else {
+      // Decimal commas ("12,5") are common in European registers.
+      const text = String(value).trim();
+      parsed = Number(text);
+      if (Number.isNaN(parsed) && text.includes(',')) parsed = Number(text.replace(/^(-?\d+),(\d+)$/, '$1.$2'));
+    }
     if (!Number.isFinite(parsed)) return null;
     if (parsed === 0 && this.input.zeroIsNull.includes(role)) return null;
     return parsed;
   }
-  attributes(row: SourceRow): Attributes {
+  /** The row's attribute columns, added to (a copy of) `base` when given: the row's values win. */
+  attributes(row: SourceRow, base?: Attributes): Attributes {
     const out: Attributes = {};
+    if (base) for (const key in base) out[key] = base[key]!;
     for (const column of this.input.attributes) {
       const value = this.raw(row, column);
       if (value === null) out[column] = null;
@@ -130,7 +141,7 @@ class FieldReader {
     return [...new Set([this.input.id, ...Object.values(this.input.fields), ...this.input.attributes, ...Object.keys(this.input.where ?? {})].filter((c): c is string => !!c))];
   }
   keep(row: SourceRow): boolean {
-    for (const [column, expected] of Object.entries(this.input.where ?? {})) {
+    for (const [column, expected] of this.where) {
       const value = row.values[column];
       if (expected === null) {
         if (!(value === null || value === undefined || value === '')) return false;
@@ -167,16 +178,21 @@ function levelOfLabel(label: string | null, levels: Record<string, number>): num
   return null;
 }
 
+/** True when the table holds at least one record already (an import into an existing project). */
+function hasRows(project: ProjectFile, table: string): boolean {
+  return project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
+}
+
 /**
  * Finds a floor or stairwell by registry id (case-insensitively) in this import, else already in the project, and
  * the building it belongs to.
  */
 function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
-  const existing = project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`);
+  const existing = hasRows(project, table) ? project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`) : null;
   return (key: string): { registryId: string; buildingId: string } | undefined => {
     const hit = fresh.get(lc(key));
     if (hit) return { registryId: hit.registryId, buildingId: hit.buildingId };
-    const row = existing.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
+    const row = existing?.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
     return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
   };
 }
@@ -206,31 +222,27 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       item.city = await readCityJson(path, input.crs, problems);
       stats.rowsRead = item.city.length;
     } else {
-      let source: AsyncIterable<SourceRow> | SourceRow[];
-      if (input.format === 'geojson') {
-        const doc = await readGeoJson(path);
-        item.crs = doc.crs ?? input.crs ?? 'EPSG:4326';
-        source = doc.rows;
-      } else {
-        item.crs = input.crs;
-        source = input.format === 'csv' ? readCsv(path, input.delimiter, problems) : readNdjson(path, problems);
-      }
+      // Readers keep only the columns the profile uses, and note the columns the file has for the check below.
       const columns = fields.referencedColumns();
       const seen = new Set<string>();
-      for await (const row of source) {
-        stats.rowsRead++;
-        for (const key of Object.keys(row.values)) seen.add(key);
-        if (!fields.keep(row)) {
-          stats.rowsFiltered++;
-          continue;
+      const options = { columns, seen };
+      let source: AsyncIterable<SourceRow[]> | SourceRow[][];
+      if (input.format === 'geojson') {
+        const doc = await readGeoJson(path, options);
+        item.crs = doc.crs ?? input.crs ?? 'EPSG:4326';
+        source = [doc.rows];
+      } else {
+        item.crs = input.crs;
+        source = input.format === 'csv' ? readCsv(path, input.delimiter, problems, options) : readNdjson(path, problems, options);
+      }
+      for await (const batch of source) {
+        stats.rowsRead += batch.length;
+        for (const row of batch) {
+          if (fields.keep(row)) item.rows.push(row);
+          else stats.rowsFiltered++;
         }
-        const values: Record<string, unknown> = {};
-        for (const column of columns) values[column] = row.values[column];
-        item.rows.push({ where: row.where, values, geometry: row.geometry });
-        if (stats.rowsRead % 50_000 === 0) {
-          checkCancelled();
-          progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: index, total: assigned.length });
-        }
+        checkCancelled();
+        progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: index, total: assigned.length });
       }
       if (stats.rowsRead > 0) {
         const missing = columns.filter((c) => !seen.has(c));
@@ -256,14 +268,17 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const ofKind = (kind: ProfileInput['kind']) => loaded.filter((l) => l.input.kind === kind);
   // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
   // a re-import in another case updates it instead of adding a twin.
+  // Tables still empty (a new project) cannot hold a spelling, so their ids are not looked up row by row.
   const spelling = new Map(
     (['buildings', 'floors', 'stairwells', 'units', 'addresses'] as const).map((table) => [
       table,
-      project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck(),
+      hasRows(project, table) ? project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck() : null,
     ]),
   );
-  const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string =>
-    (spelling.get(table)!.get(lc(id)) as string | undefined) ?? id;
+  const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string => {
+    const lookup = spelling.get(table);
+    return lookup ? ((lookup.get(lc(id)) as string | undefined) ?? id) : id;
+  };
   const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', `${basename(item.path)} (profile input ${item.input.match})`);
 
   // 2. Join.
@@ -379,7 +394,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         floorAreaSquareMeters: item.fields.number(row, 'floorArea'),
         groundHeightMeters: groundZ,
         ...heightFrom(roofZ, groundZ, item.fields.number(row, 'height'), floorCount),
-        attributes: { ...footprint?.attributes, ...item.fields.attributes(row) },
+        attributes: item.fields.attributes(row, footprint?.attributes),
       });
     }
   }
@@ -430,11 +445,13 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   }
 
   // Buildings already in the project can take floors, units and addresses too (an incremental import).
-  const existingBuilding = project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`);
+  const existingBuilding = hasRows(project, 'buildings')
+    ? project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`)
+    : null;
   const resolveBuilding = (key: string): { registryId: string; heightMeters: number; heightSource: string; floorCount: number | null } | undefined => {
     const fresh = buildings.get(lc(key));
     if (fresh) return { registryId: fresh.registryId, heightMeters: fresh.heightMeters, heightSource: fresh.heightSource, floorCount: fresh.floorCount ?? null };
-    const row = existingBuilding.get(lc(key)) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
+    const row = existingBuilding?.get(lc(key)) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
     return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
   };
 

@@ -3,8 +3,7 @@
  * stream, so a file of any size can be read; whole-document formats (GeoJSON, CityJSON) are refused above a size
  * limit with a message that says so, instead of exhausting memory.
  */
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 
@@ -50,7 +49,7 @@ export function describeJsonError(text: string, error: unknown): string {
 
 export async function readJsonDocument(path: string, format: string): Promise<unknown> {
   checkDocumentSize(path, format);
-  const text = await readFile(path, 'utf8');
+  const text = readFileSync(path, 'utf8');
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
@@ -128,110 +127,178 @@ export function scanCsvRecord(text: string, delimiter: string): { fields: string
   }
 }
 
+/** What a reader keeps of each row, and what it tells back about the file's columns. */
+export interface ReadOptions {
+  /** Only these columns are kept in a row's values (every column when absent). */
+  columns?: readonly string[];
+  /** Filled with the column names the file has (for NDJSON and GeoJSON: until every wanted column has been met). */
+  seen?: Set<string>;
+}
+
+/** Rows come in batches (a whole small file, or one chunk of a streamed one), so a row costs no await of its own. */
+export type RowBatches = AsyncGenerator<SourceRow[]>;
+
+/** Copies the wanted columns of a parsed object, and notes its keys while a wanted column is still unseen. */
+function picker(options: ReadOptions): (record: Record<string, unknown>) => Record<string, unknown> {
+  const { columns, seen } = options;
+  let unseen = columns ? columns.length : 1;
+  return (record) => {
+    if (seen && unseen > 0) {
+      for (const key in record) seen.add(key);
+      unseen = columns ? columns.filter((c) => !seen.has(c)).length : 1;
+    }
+    if (!columns) return record;
+    const values: Record<string, unknown> = {};
+    for (const column of columns) values[column] = record[column];
+    return values;
+  };
+}
+
 /**
  * CSV rows as objects keyed by the header. Streams line by line: lines without quotes take a fast path (split);
  * a quoted field may span lines. An unclosed quote swallows everything after it, so it stops the import with the
  * line where it opened; a row with the wrong number of fields or a stray quote is skipped with a counted reason.
  */
-export async function* readCsv(path: string, delimiter: string | undefined, problems: RowProblem[]): AsyncGenerator<SourceRow> {
+export async function* readCsv(path: string, delimiter: string | undefined, problems: RowProblem[], options: ReadOptions = {}): RowBatches {
   const name = basename(path);
   const separator = delimiter ?? detectDelimiter(path);
   let header: string[] | null = null;
+  // Header positions of the kept columns; a wanted column the file lacks is simply absent from the values.
+  let keep: Array<[string, number]> = [];
   let pending: string | null = null;
   let pendingLine = 0;
-  for await (const { line, number } of readLines(path)) {
-    let text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-    let startLine = number;
-    if (pending !== null) {
-      text = `${pending}\n${text}`;
-      startLine = pendingLine;
-      if (text.length > MAX_LINE_BYTES) {
-        throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quoted field there runs past ${MAX_LINE_BYTES / 2 ** 20} MiB.`);
+  for await (const { first, lines } of readLines(path)) {
+    const batch: SourceRow[] = [];
+    for (let l = 0; l < lines.length; l++) {
+      const number = first + l;
+      const line = lines[l]!;
+      let text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      let startLine = number;
+      if (pending !== null) {
+        text = `${pending}\n${text}`;
+        startLine = pendingLine;
+        if (text.length > MAX_LINE_BYTES) {
+          throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quoted field there runs past ${MAX_LINE_BYTES / 2 ** 20} MiB.`);
+        }
       }
-    }
-    let fields: string[];
-    let malformed = false;
-    if (!text.includes('"')) {
-      fields = text.split(separator);
-    } else {
-      const scanned = scanCsvRecord(text, separator);
-      if (scanned.open) {
-        // Inside a quoted field that continues on the next line.
-        pending = text;
-        pendingLine = startLine;
+      let fields: string[];
+      let malformed = false;
+      if (!text.includes('"')) {
+        fields = text.split(separator);
+      } else {
+        const scanned = scanCsvRecord(text, separator);
+        if (scanned.open) {
+          // Inside a quoted field that continues on the next line.
+          pending = text;
+          pendingLine = startLine;
+          continue;
+        }
+        fields = scanned.fields;
+        malformed = scanned.malformed;
+      }
+      pending = null;
+      if (header === null) {
+        if (text.trim() === '') continue;
+        if (malformed) throw new StoreyError('BAD_INPUT', `${name} line ${startLine}: the header row is not valid CSV (a stray quote).`);
+        header = fields.map((f) => f.trim());
+        for (const column of header) options.seen?.add(column);
+        const wanted = options.columns ?? header;
+        keep = wanted.map((column) => [column, header!.indexOf(column)] as [string, number]).filter(([, index]) => index >= 0);
         continue;
       }
-      fields = scanned.fields;
-      malformed = scanned.malformed;
+      if (text === '') continue;
+      const where = `${name} line ${startLine}`;
+      if (malformed) {
+        problems.push({ where, reason: 'malformed CSV row (a stray quote)' });
+        continue;
+      }
+      if (fields.length !== header.length) {
+        problems.push({ where, reason: `malformed CSV row (${fields.length} fields where the header has ${header.length})` });
+        continue;
+      }
+      const values: Record<string, string> = {};
+      for (const [column, index] of keep) values[column] = fields[index]!;
+      batch.push({ where, values });
     }
-    pending = null;
-    if (header === null) {
-      if (text.trim() === '') continue;
-      if (malformed) throw new StoreyError('BAD_INPUT', `${name} line ${startLine}: the header row is not valid CSV (a stray quote).`);
-      header = fields.map((f) => f.trim());
-      continue;
-    }
-    if (text === '') continue;
-    const where = `${name} line ${startLine}`;
-    if (malformed) {
-      problems.push({ where, reason: 'malformed CSV row (a stray quote)' });
-      continue;
-    }
-    if (fields.length !== header.length) {
-      problems.push({ where, reason: `malformed CSV row (${fields.length} fields where the header has ${header.length})` });
-      continue;
-    }
-    const values: Record<string, string> = {};
-    for (let i = 0; i < header.length; i++) values[header[i]!] = fields[i]!;
-    yield { where, values };
+    if (batch.length) yield batch;
   }
   if (pending !== null) {
     throw new StoreyError('BAD_INPUT', `${name} is not valid CSV at line ${pendingLine}: a quote opened there is never closed.`);
   }
 }
 
-/** Lines of a file, streamed, with a cap on line length so a binary or single-line file fails cleanly. */
-async function* readLines(path: string): AsyncGenerator<{ line: string; number: number }> {
+/** Files up to this size are read in one call: streaming them costs more than it saves. */
+const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+
+const withoutCr = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+
+const lineTooLong = (path: string, number: number) =>
+  new StoreyError('BAD_INPUT', `${basename(path)} line ${number} is longer than ${MAX_LINE_BYTES / 2 ** 20} MiB; this is not line-delimited JSON.`);
+
+/**
+ * The lines of a file in batches, `first` being the number of the batch's first line: a small file in one batch,
+ * a large one streamed chunk by chunk. Line length is capped, so a binary or single-line file fails cleanly.
+ */
+async function* readLines(path: string): AsyncGenerator<{ first: number; lines: string[] }> {
+  if (statSync(path).size <= WHOLE_FILE_BYTES) {
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    // A file ending in a newline (or in blank space) has no last line after it.
+    if (lines[lines.length - 1]!.trim() === '') lines.pop();
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.length > MAX_LINE_BYTES) throw lineTooLong(path, i + 1);
+      if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+    }
+    yield { first: 1, lines };
+    return;
+  }
   let rest = '';
   let number = 0;
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
     rest += chunk as string;
-    let newline: number;
-    while ((newline = rest.indexOf('\n')) !== -1) {
-      number++;
-      yield { line: rest.slice(0, newline).replace(/\r$/, ''), number };
-      rest = rest.slice(newline + 1);
+    const parts = rest.split('\n');
+    rest = parts.pop()!;
+    if (parts.length) {
+      yield { first: number + 1, lines: parts.map(withoutCr) };
+      number += parts.length;
     }
-    if (rest.length > MAX_LINE_BYTES) {
-      throw new StoreyError('BAD_INPUT', `${basename(path)} line ${number + 1} is longer than ${MAX_LINE_BYTES / 2 ** 20} MiB; this is not line-delimited JSON.`);
-    }
+    if (rest.length > MAX_LINE_BYTES) throw lineTooLong(path, number + 1);
   }
-  if (rest.trim() !== '') yield { line: rest, number: number + 1 };
+  if (rest.trim() !== '') yield { first: number + 1, lines: [rest] };
 }
 
-export async function* readNdjson(path: string, problems: RowProblem[]): AsyncGenerator<SourceRow> {
+export async function* readNdjson(path: string, problems: RowProblem[], options: ReadOptions = {}): RowBatches {
   const name = basename(path);
-  for await (const { line, number } of readLines(path)) {
-    const text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      problems.push({ where: `${name} line ${number}`, reason: `not valid JSON (${describeJsonError(text, error)})` });
-      continue;
+  const pick = picker(options);
+  for await (const { first, lines } of readLines(path)) {
+    const batch: SourceRow[] = [];
+    for (let l = 0; l < lines.length; l++) {
+      const number = first + l;
+      const line = lines[l]!;
+      const text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        problems.push({ where: `${name} line ${number}`, reason: `not valid JSON (${describeJsonError(text, error)})` });
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        problems.push({ where: `${name} line ${number}`, reason: 'not a JSON object' });
+        continue;
+      }
+      // GeoJSONSeq: a Feature per line.
+      const record = value as Record<string, unknown>;
+      if (record['type'] === 'Feature') {
+        const properties = (record['properties'] as Record<string, unknown> | null) ?? {};
+        batch.push({ where: `${name} line ${number}`, values: pick(properties), geometry: record['geometry'] as SourceRow['geometry'] });
+      } else {
+        batch.push({ where: `${name} line ${number}`, values: pick(record) });
+      }
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.push({ where: `${name} line ${number}`, reason: 'not a JSON object' });
-      continue;
-    }
-    // GeoJSONSeq: a Feature per line.
-    const record = value as Record<string, unknown>;
-    if (record['type'] === 'Feature') {
-      yield { where: `${name} line ${number}`, values: (record['properties'] as Record<string, unknown>) ?? {}, geometry: record['geometry'] as SourceRow['geometry'] };
-    } else {
-      yield { where: `${name} line ${number}`, values: record };
-    }
+    if (batch.length) yield batch;
   }
 }
 
@@ -241,7 +308,7 @@ export interface GeoJsonDocument {
   rows: SourceRow[];
 }
 
-export async function readGeoJson(path: string): Promise<GeoJsonDocument> {
+export async function readGeoJson(path: string, options: ReadOptions = {}): Promise<GeoJsonDocument> {
   const name = basename(path);
   const json = (await readJsonDocument(path, 'GeoJSON')) as Record<string, unknown>;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new StoreyError('BAD_INPUT', `${name} is not a GeoJSON object.`);
@@ -251,11 +318,12 @@ export async function readGeoJson(path: string): Promise<GeoJsonDocument> {
   if (json['type'] === 'FeatureCollection' && Array.isArray(json['features'])) features = json['features'];
   else if (json['type'] === 'Feature') features = [json];
   else throw new StoreyError('BAD_INPUT', `${name} is not a GeoJSON FeatureCollection or Feature (its type is ${JSON.stringify(json['type'])}).`);
+  const pick = picker(options);
   const rows = features.map((feature, index) => {
     const f = (feature ?? {}) as Record<string, unknown>;
     return {
       where: `${name} feature ${index + 1}`,
-      values: (f['properties'] as Record<string, unknown> | null) ?? {},
+      values: pick((f['properties'] as Record<string, unknown> | null) ?? {}),
       geometry: (f['geometry'] as SourceRow['geometry']) ?? null,
     };
   });

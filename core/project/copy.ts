@@ -52,9 +52,15 @@ export interface CheckResult {
 
 /** SQLite's full integrity check of a project file, opened read-only. */
 export function checkProject(project: ProjectFile): CheckResult {
-  const rows = project.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
-  const problems = rows.map((r) => r.integrity_check).filter((t) => t !== 'ok');
-  const fk = project.db.pragma('foreign_key_check') as unknown[];
-  if (fk.length) problems.push(`${fk.length} rows refer to records that are not there (foreign keys)`);
-  return { ok: problems.length === 0, problems };
+  try {
+    const rows = project.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    const problems = rows.map((r) => r.integrity_check).filter((t) => t !== 'ok');
+    const fk = project.db.pragma('foreign_key_check') as unknown[];
+    if (fk.length) problems.push(`${fk.length} rows refer to records that are not there (foreign keys)`);
+    return { ok: problems.length === 0, problems };
+  } catch (error) {
+    // Some damage (a broken page of the schema or of an index the check walks) stops the check itself.
+    if (/^SQLITE_CORRUPT/.test(String((error as { code?: unknown }).code))) return { ok: false, problems: [(error as Error).message] };
+    throw error;
+  }
 }

@@ -111,11 +111,12 @@ export class ProjectFile {
     }
     registerSpatialFunctions(db);
     acquireWriteLock(path);
+    // WAL first: every later write of the new file then commits without the rollback journal's fsyncs.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
     db.pragma(`application_id = ${GPKG_APPLICATION_ID}`);
     db.pragma(`user_version = ${GPKG_USER_VERSION}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
     db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
     const project = new ProjectFile(path, db, false, true);
     project.migrate(0);

@@ -14,24 +14,31 @@ const WGS84 = 4326;
 /**
  * Update-or-insert by registry id. Not an UPSERT: the GeoPackage R-tree triggers use INSERT OR REPLACE, and an
  * outer UPSERT overrides that conflict clause inside the trigger, which then fails on the R-tree's unique id.
+ * Values are positional, in the order of the columns (registry_id first): binding by name costs more per row.
  */
 interface Upsert {
-  /** Writes the row; `isNew` (when the caller knows) skips the lookup that decides between insert and update. */
-  run(values: Record<string, unknown>, isNew?: boolean): void;
+  /**
+   * Writes the row; `isNew` (when the caller knows) skips the lookup that decides between insert and update.
+   * Returns the new rowid when the row was inserted, undefined when an existing row was updated.
+   */
+  run(values: unknown[], isNew?: boolean): number | undefined;
 }
 
 function upsert(db: ProjectFile['db'], table: string, columns: string[]): Upsert {
-  const update = db.prepare(
-    `UPDATE ${table} SET ${columns.filter((c) => c !== 'registry_id').map((c) => `${c} = @${c}`).join(', ')} WHERE registry_id = @registry_id`,
-  );
-  const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
+  if (columns[0] !== 'registry_id') throw new Error('upsert columns start with registry_id');
+  // The update binds the other columns first and the registry id last, for its WHERE.
+  const update = db.prepare(`UPDATE ${table} SET ${columns.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE registry_id = ?`);
+  const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
   return {
     run(values, isNew) {
-      if (isNew === true) insert.run(values);
-      else if (update.run(values).changes === 0) insert.run(values);
+      if (isNew !== true && update.run(...values.slice(1), values[0]).changes > 0) return undefined;
+      return Number(insert.run(...values).lastInsertRowid);
     },
   };
 }
+
+/** The record tables a bulk write fills; their secondary indexes are rebuilt after the rows when they start empty. */
+const registryTables = ['buildings', 'floors', 'stairwells', 'addresses', 'units'] as const;
 
 const json = (value: object | undefined) => JSON.stringify(value ?? {});
 const bool = (value: boolean | null | undefined) => (value == null ? null : value ? 1 : 0);
@@ -43,7 +50,6 @@ export class RegistryStore {
   private readonly address: Upsert;
   private readonly unit: Upsert;
   private readonly addressFid: Statement;
-  private readonly lastRowid: Statement;
   private readonly buildingFid: Statement;
   private readonly buildingIndex: { put: Statement; remove: Statement };
   private readonly addressIndex: { put: Statement; remove: Statement };
@@ -64,7 +70,6 @@ export class RegistryStore {
       'full_text', 'attributes',
     ]);
     this.addressFid = db.prepare(`SELECT fid FROM addresses WHERE registry_id = ?`).pluck();
-    this.lastRowid = db.prepare('SELECT last_insert_rowid()').pluck();
     this.buildingFid = db.prepare(`SELECT fid FROM buildings WHERE registry_id = ?`).pluck();
     const rtree = (name: string) => ({
       put: db.prepare(`INSERT OR REPLACE INTO ${name} (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)`),
@@ -92,11 +97,24 @@ export class RegistryStore {
     for (const [table, column] of tables) {
       for (const suffix of rtreeTriggerSuffixes) db.exec(`DROP TRIGGER IF EXISTS rtree_${table}_${column}_${suffix}`);
     }
+    // A table that starts empty (a new project) gets its secondary indexes built once from the finished rows,
+    // which costs less than keeping them row by row. Dropped and rebuilt inside the caller's transaction, so a
+    // failed import rolls this back with the rows.
+    const deferred: string[] = [];
+    for (const table of registryTables) {
+      if (db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined) continue;
+      const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(table) as Array<{ name: string; sql: string }>;
+      for (const index of indexes) {
+        db.exec(`DROP INDEX "${index.name}"`);
+        deferred.push(index.sql);
+      }
+    }
     this.directIndex = true;
     try {
       return fn();
     } finally {
       this.directIndex = false;
+      for (const sql of deferred) db.exec(sql);
       for (const [table, column] of tables) db.exec(rtreeTriggersSql(table, column));
     }
   }
@@ -110,87 +128,81 @@ export class RegistryStore {
 
   putBuilding(b: BuildingRecord, isNew?: boolean): void {
     const footprint = b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null;
-    this.building.run({
-      registry_id: b.registryId,
+    const inserted = this.building.run([
+      b.registryId,
       footprint,
-      name: b.name ?? null,
-      address: b.address ?? null,
-      use_code: b.useCode ?? null,
-      use_label: b.useLabel ?? null,
-      use_category: b.useCategory,
-      year_built: b.yearBuilt ?? null,
-      floor_count: b.floorCount ?? null,
-      dwelling_count: b.dwellingCount ?? null,
-      floor_area_m2: b.floorAreaSquareMeters ?? null,
-      ground_height_m: b.groundHeightMeters ?? null,
-      height_m: b.heightMeters,
-      height_source: b.heightSource,
-      attributes: json(b.attributes),
-    }, isNew);
+      b.name ?? null,
+      b.address ?? null,
+      b.useCode ?? null,
+      b.useLabel ?? null,
+      b.useCategory,
+      b.yearBuilt ?? null,
+      b.floorCount ?? null,
+      b.dwellingCount ?? null,
+      b.floorAreaSquareMeters ?? null,
+      b.groundHeightMeters ?? null,
+      b.heightMeters,
+      b.heightSource,
+      json(b.attributes),
+    ], isNew);
     if (this.directIndex) {
-      const fid = (isNew ? this.lastRowid.get() : this.buildingFid.get(b.registryId)) as number;
+      const fid = inserted ?? (this.buildingFid.get(b.registryId) as number);
       this.indexGeometry('buildings', fid, footprint ? blobEnvelope(footprint) : null);
     }
   }
 
   putFloor(f: FloorRecord, isNew?: boolean): void {
-    this.floor.run({
-      registry_id: f.registryId,
-      building_id: f.buildingId,
-      level_index: f.levelIndex,
-      label: f.label,
-      base_height_m: f.baseHeightMeters ?? null,
-      height_m: f.heightMeters ?? null,
-      area_m2: f.areaSquareMeters ?? null,
-      attributes: json(f.attributes),
-    }, isNew);
+    this.floor.run([
+      f.registryId,
+      f.buildingId,
+      f.levelIndex,
+      f.label,
+      f.baseHeightMeters ?? null,
+      f.heightMeters ?? null,
+      f.areaSquareMeters ?? null,
+      json(f.attributes),
+    ], isNew);
   }
 
   putStairwell(s: StairwellRecord, isNew?: boolean): void {
-    this.stairwell.run({
-      registry_id: s.registryId,
-      building_id: s.buildingId,
-      label: s.label ?? null,
-      has_elevator: bool(s.hasElevator),
-      attributes: json(s.attributes),
-    }, isNew);
+    this.stairwell.run([s.registryId, s.buildingId, s.label ?? null, bool(s.hasElevator), json(s.attributes)], isNew);
   }
 
   putAddress(a: AddressRecord, isNew?: boolean): void {
     const hasPoint = a.lonDegrees != null && a.latDegrees != null;
-    this.address.run({
-      registry_id: a.registryId,
-      geom: hasPoint ? encodePoint(a.lonDegrees!, a.latDegrees!, WGS84) : null,
-      building_id: a.buildingId ?? null,
-      street: a.street ?? null,
-      house_number: a.houseNumber ?? null,
-      floor_label: a.floorLabel ?? null,
-      door: a.door ?? null,
-      postcode: a.postcode ?? null,
-      city: a.city ?? null,
-      full_text: a.fullText,
-      attributes: json(a.attributes),
-    }, isNew);
+    const inserted = this.address.run([
+      a.registryId,
+      hasPoint ? encodePoint(a.lonDegrees!, a.latDegrees!, WGS84) : null,
+      a.buildingId ?? null,
+      a.street ?? null,
+      a.houseNumber ?? null,
+      a.floorLabel ?? null,
+      a.door ?? null,
+      a.postcode ?? null,
+      a.city ?? null,
+      a.fullText,
+      json(a.attributes),
+    ], isNew);
     // The search index is kept here rather than by triggers, so other GeoPackage tools can still edit the table.
-    const fid = (isNew ? this.lastRowid.get() : this.addressFid.get(a.registryId)) as number;
+    const fid = inserted ?? (this.addressFid.get(a.registryId) as number);
     this.indexGeometry('addresses', fid, hasPoint ? { minX: a.lonDegrees!, maxX: a.lonDegrees!, minY: a.latDegrees!, maxY: a.latDegrees! } : null);
-    if (!isNew) this.searchDelete.run(fid);
+    if (inserted === undefined) this.searchDelete.run(fid);
     this.searchInsert.run(fid, foldForSearch(a.fullText));
   }
 
   putUnit(u: UnitRecord, isNew?: boolean): void {
-    this.unit.run({
-      registry_id: u.registryId,
-      building_id: u.buildingId,
-      floor_id: u.floorId ?? null,
-      stairwell_id: u.stairwellId ?? null,
-      address_id: u.addressId ?? null,
-      use_code: u.useCode ?? null,
-      use_label: u.useLabel ?? null,
-      area_m2: u.areaSquareMeters ?? null,
-      rooms: u.rooms ?? null,
-      attributes: json(u.attributes),
-    }, isNew);
+    this.unit.run([
+      u.registryId,
+      u.buildingId,
+      u.floorId ?? null,
+      u.stairwellId ?? null,
+      u.addressId ?? null,
+      u.useCode ?? null,
+      u.useLabel ?? null,
+      u.areaSquareMeters ?? null,
+      u.rooms ?? null,
+      json(u.attributes),
+    ], isNew);
   }
 
   /** Refreshes the extents GeoPackage readers show for the feature tables, from their R-tree indexes. */
