@@ -321,6 +321,7 @@ export const AreaOfInterest = z
   .refine((e) => e.westDegrees < e.eastDegrees && e.southDegrees < e.northDegrees, {
     message: 'the area must have west < east and south < north',
   });
+export type AreaOfInterest = z.infer<typeof AreaOfInterest>;
 
 export const ProjectProperties = z.object({
   name: z.string().trim().min(1).max(200),
@@ -333,6 +334,11 @@ export type ProjectProperties = z.infer<typeof ProjectProperties>;
 /** Where the analyst left a project: the view plus the UI around it. Restored when the project is opened again. */
 export const SessionState = z.object({
   view: ViewState,
-  panels: z.object({ table: z.boolean(), explodeMeters: z.number().min(0).max(100) }),
+  panels: z.object({
+    table: z.boolean(),
+    explodeMeters: z.number().min(0).max(100),
+    /** Tool sections of the side panel that were open, by their title. */
+    openTools: z.array(z.string().max(100)).max(30).optional(),
+  }),
 });
 export type SessionState = z.infer<typeof SessionState>;

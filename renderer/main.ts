@@ -14,7 +14,9 @@ import type { StyleFilterControls } from './style-filter.js';
 import { mountViewsNotes, type ViewsNotesControls } from './views-notes.js';
 import { MeasureTool } from './measure-tool.js';
 import type { PickedPoint } from './globe/city-globe.js';
-import type { ViewState } from '../common/contract.js';
+import type { HostInfo, SessionState, ViewState } from '../common/contract.js';
+import { mountFileMenu } from './file-menu.js';
+import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProjectForm, type ProjectDialogHooks } from './project-dialogs.js';
 import { printHooks } from './print-view.js';
 
 const api = connectApi();
@@ -283,6 +285,12 @@ document.addEventListener('keydown', (event) => {
     event.preventDefault();
     return;
   }
+  const fileCommand = fileShortcut(event);
+  if (fileCommand) {
+    fileCommand();
+    event.preventDefault();
+    return;
+  }
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'i') {
     showImport();
     event.preventDefault();
@@ -307,14 +315,181 @@ function renderHeader(): void {
   document.title = `${info.name} — Storey`;
   elements.title.textContent = info.name;
   elements.badge.hidden = !info.synthetic;
+  const marking = document.getElementById('marking-badge')!;
+  marking.textContent = info.marking;
+  marking.hidden = !info.marking;
   elements.status.textContent = `${info.fileName} · ${formatNumber(info.counts.buildings)} buildings · ${formatNumber(info.counts.units)} units · schema ${info.schemaVersion}${info.readOnly ? ' · read-only' : ''}${info.attribution ? ' · ' + info.attribution : ''}`;
   elements.importButton.disabled = info.readOnly;
 }
 
 let shapes: Array<{ id: string; heightMeters: number }> = [];
 
+let hostInfo: HostInfo | undefined;
+
+function dialogHooks(): ProjectDialogHooks {
+  return {
+    api,
+    host: hostInfo!,
+    onError: showError,
+    viewExtent: globe ? () => globe!.visibleExtent() : undefined,
+    drawArea: globe && info ? drawArea : undefined,
+  };
+}
+
+/** Two clicks on the globe give the corners of an area of interest. */
+async function drawArea(): Promise<{ westDegrees: number; southDegrees: number; eastDegrees: number; northDegrees: number } | null> {
+  const first = await pickPoint('Click one corner of the area of interest (Esc cancels).');
+  if (!first) return null;
+  const second = await pickPoint('Click the opposite corner.');
+  if (!second) return null;
+  return {
+    westDegrees: Math.min(first.lonDegrees, second.lonDegrees),
+    southDegrees: Math.min(first.latDegrees, second.latDegrees),
+    eastDegrees: Math.max(first.lonDegrees, second.lonDegrees),
+    northDegrees: Math.max(first.latDegrees, second.latDegrees),
+  };
+}
+
+function flash(text: string): void {
+  elements.hint.textContent = text;
+  elements.hint.hidden = false;
+  setTimeout(() => (elements.hint.hidden = true), 4000);
+}
+
+const fileCommands = {
+  newProject: () => void showProjectForm(dialogHooks(), null),
+  open: () => void showProjectChooser(dialogHooks()),
+  saveCopy: () => info && void saveCopy(dialogHooks(), info, flash),
+  close: () => void closeProject(),
+  properties: () => {
+    if (!info) return;
+    if (info.readOnly) showError(new Error(`${info.fileName} is open read-only; its properties cannot be changed.`));
+    else void showProjectForm(dialogHooks(), info);
+  },
+};
+
+/** File-menu keys. Ctrl+N and Ctrl+W belong to the browser there, so New and Close also take Ctrl+Alt. */
+function fileShortcut(event: KeyboardEvent): (() => void) | undefined {
+  if (!hostInfo) return undefined;
+  const ctrl = event.ctrlKey || event.metaKey;
+  const key = event.key.toLowerCase();
+  if (event.altKey && key === 'f') return () => fileMenu?.open();
+  if (ctrl && !event.shiftKey && key === 'o') return fileCommands.open;
+  if (ctrl && event.shiftKey && key === 's') return fileCommands.saveCopy;
+  if (ctrl && key === 'n' && (event.altKey || hostInfo.host === 'desktop')) return fileCommands.newProject;
+  if (ctrl && key === 'w' && (event.altKey || hostInfo.host === 'desktop')) return fileCommands.close;
+  if (event.altKey && key === 'enter') return fileCommands.properties;
+  return undefined;
+}
+
+async function closeProject(): Promise<void> {
+  try {
+    await saveSession();
+    await api.closeProject({});
+    location.reload();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+let fileMenu: { open(): void } | undefined;
+
+function mountFileCommands(): void {
+  const desktop = hostInfo!.host === 'desktop';
+  fileMenu = mountFileMenu(document.getElementById('file-menu-anchor')!, {
+    entries: [
+      { id: 'new', label: 'New project…', shortcut: desktop ? 'Ctrl+N' : 'Ctrl+Alt+N', run: fileCommands.newProject },
+      { id: 'open', label: 'Open…', shortcut: 'Ctrl+O', run: fileCommands.open },
+      'recent',
+      'separator',
+      { id: 'save-copy', label: 'Save a copy…', shortcut: 'Ctrl+Shift+S', run: fileCommands.saveCopy, enabled: () => Boolean(info) },
+      { id: 'properties', label: 'Project properties…', shortcut: 'Alt+Enter', run: fileCommands.properties, enabled: () => Boolean(info && !info.readOnly) },
+      { id: 'import', label: 'Import…', shortcut: 'Ctrl+I', run: () => showImport(), enabled: () => Boolean(info && !info.readOnly) },
+      'separator',
+      { id: 'close', label: 'Close project', shortcut: desktop ? 'Ctrl+W' : 'Ctrl+Alt+W', run: fileCommands.close, enabled: () => Boolean(info) },
+    ],
+    recent: async () => (await api.listProjects({})).recent.filter((r) => r.fileName !== info?.fileName || !r.exists),
+    openRecent: (project) => void openAndHandle(dialogHooks(), { kind: 'recent', id: project.id }),
+  });
+  // Drop a project file on the window to open it.
+  document.addEventListener('dragover', (event) => {
+    if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+  });
+  document.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files[0];
+    if (!file) return;
+    event.preventDefault();
+    void openDroppedFile(dialogHooks(), file).catch(showError);
+  });
+}
+
+/** What is worth restoring next time: the view, the table, the floors' explode distance. */
+function currentSession(): SessionState | null {
+  if (!globe || !styleFilter) return null;
+  return {
+    view: {
+      camera: globe.cameraState(),
+      ...styleFilter.state(),
+      selection: selected ? { buildingId: selected.detail.id, floorId: selected.floorId } : null,
+    },
+    panels: {
+      table: !elements.table.hidden,
+      explodeMeters: floorView.explodeMeters,
+      openTools: [...document.querySelectorAll('.panel details[open] > summary')].map((s) => s.textContent ?? ''),
+    },
+  };
+}
+
+let lastSavedSession = '';
+
+async function saveSession(): Promise<void> {
+  const session = currentSession();
+  if (!session) return;
+  const text = JSON.stringify(session);
+  if (text === lastSavedSession) return;
+  lastSavedSession = text;
+  await api.saveSessionState({ state: session });
+  document.body.dataset['sessionSaved'] = String(Date.now());
+}
+
+async function restoreSession(session: SessionState): Promise<void> {
+  floorView.explodeMeters = session.panels.explodeMeters;
+  await restoreView(session.view, 0);
+  const openTools = new Set(session.panels.openTools ?? []);
+  for (const summary of document.querySelectorAll('.panel details > summary')) {
+    (summary.parentElement as HTMLDetailsElement).open = openTools.has(summary.textContent ?? '');
+  }
+  if (session.panels.table) document.getElementById('show-table')?.click();
+  lastSavedSession = JSON.stringify(currentSession());
+}
+
+/** No project open: the empty globe behind the project chooser. */
+async function startWithoutProject(): Promise<void> {
+  elements.title.textContent = 'No project open';
+  elements.status.textContent = hostInfo!.projectFolder !== null ? `Projects folder: ${hostInfo!.projectFolder}` : 'No project open';
+  elements.importButton.disabled = true;
+  elements.legend.hidden = true;
+  renderOverviewWithoutProject();
+  globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
+  document.body.dataset['state'] = 'no-project';
+  await showProjectChooser(dialogHooks(), { startScreen: true });
+}
+
+function renderOverviewWithoutProject(): void {
+  elements.panel.replaceChildren(h('section', { class: 'overview' },
+    h('h2', {}, 'No project open'),
+    h('p', { class: 'muted' }, 'Open a project or create one from the File menu (Ctrl+O), or drop a .storey file on the window.'),
+  ));
+}
+
 async function start(): Promise<void> {
   document.body.dataset['state'] = 'loading';
+  hostInfo = await api.getHostInfo({});
+  mountFileCommands();
+  if (!hostInfo.projectOpen) {
+    await startWithoutProject();
+    return;
+  }
   info = await api.getProjectInfo({});
   renderHeader();
   renderOverview();
@@ -357,7 +532,12 @@ async function start(): Promise<void> {
   categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
   renderLegend();
   await mountTools();
-  if (info.extent) globe.viewExtent(info.extent);
+  const { state: session } = await api.getSessionState({});
+  if (session) await restoreSession(session).catch(showError);
+  else if (info.extent) globe.viewExtent(info.extent);
+  // Where the analyst is, remembered every few seconds and when the page goes away.
+  setInterval(() => void saveSession().catch(() => undefined), 2000);
+  addEventListener('pagehide', () => void saveSession().catch(() => undefined));
   document.body.dataset['state'] = 'ready';
   // Hooks for end-to-end tests and scripted screenshots: read-only views of state, no back doors into the API.
   (window as unknown as { storeyView: unknown }).storeyView = {

@@ -377,6 +377,18 @@ export class CityGlobe {
     return this.floors?.buildingId ?? null;
   }
 
+  /** The part of the ground the camera sees, or null when it looks past the globe. */
+  visibleExtent(): Extent | null {
+    const rectangle = this.widget.camera.computeViewRectangle();
+    if (!rectangle) return null;
+    return {
+      westDegrees: CesiumMath.toDegrees(rectangle.west),
+      southDegrees: CesiumMath.toDegrees(rectangle.south),
+      eastDegrees: CesiumMath.toDegrees(rectangle.east),
+      northDegrees: CesiumMath.toDegrees(rectangle.north),
+    };
+  }
+
   /** Frames the extent from the south-west at an oblique angle, the way one first looks at a district. */
   viewExtent(extent: Extent): void {
     const centre = Cartesian3.fromDegrees(

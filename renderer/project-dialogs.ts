@@ -1,0 +1,328 @@
+/**
+ * The project dialogs of the File menu: the chooser (projects in the host's folder, recent ones, a native dialog on
+ * the desktop), what to do about a file that did not open, new project and project properties (name, classification
+ * marking, area of interest), and save a copy. After a project opens, the page reloads onto it: every panel starts
+ * from the new project and the session the analyst left there.
+ */
+import type { AreaOfInterest, HostInfo, OpenProblem, OpenResult, ProjectInfo, ProjectProperties, ProjectRef, StoreyApi } from '../common/contract.js';
+import { formatNumber, h } from './dom.js';
+
+/** Markings offered in the list; any other text can be typed. */
+const MARKINGS = ['', 'UNCLASSIFIED', 'OFFICIAL', 'RESTRICTED', 'CONFIDENTIAL', 'FOR INTERNAL USE ONLY'];
+
+export interface ProjectDialogHooks {
+  api: StoreyApi;
+  host: HostInfo;
+  onError: (error: unknown) => void;
+  /** The current view's extent, for "use the current view" as the area of interest. */
+  viewExtent?: () => AreaOfInterest | null;
+  /** Lets the person click two corners on the globe; null when cancelled. */
+  drawArea?: () => Promise<AreaOfInterest | null>;
+  /** What to do once a project is open: the workstation reloads onto it. */
+  onOpened?: () => void;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${formatNumber(bytes / 1024, 0)} KB`;
+  if (bytes < 1024 ** 3) return `${formatNumber(bytes / 1024 ** 2, 1)} MB`;
+  return `${formatNumber(bytes / 1024 ** 3, 2)} GB`;
+}
+
+function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  return date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function modal(className: string, title: string, dismissable = true): { dialog: HTMLDialogElement; close: () => void } {
+  const dialog = h('dialog', { class: `app-dialog ${className}`, 'aria-label': title }) as HTMLDialogElement;
+  if (!dismissable) dialog.addEventListener('cancel', (event) => event.preventDefault());
+  const close = () => {
+    dialog.close();
+    dialog.remove();
+  };
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  return { dialog, close };
+}
+
+function reloadOntoProject(hooks: ProjectDialogHooks): void {
+  if (hooks.onOpened) hooks.onOpened();
+  else location.reload();
+}
+
+/** Opens a project and handles the answer: done, cancelled, or a problem with what can be done about it. */
+export async function openAndHandle(
+  hooks: ProjectDialogHooks,
+  ref: ProjectRef,
+  options: { readOnly?: boolean; lastGoodCopy?: boolean; onGiveUp?: () => void } = {},
+): Promise<boolean> {
+  const { onGiveUp, ...openOptions } = options;
+  let result: OpenResult;
+  try {
+    result = await hooks.api.openProject({ ref, ...openOptions });
+  } catch (error) {
+    hooks.onError(error);
+    onGiveUp?.();
+    return false;
+  }
+  if (result.opened) {
+    reloadOntoProject(hooks);
+    return true;
+  }
+  if (result.problem) showOpenProblem(hooks, ref, result.problem, onGiveUp);
+  else onGiveUp?.();
+  return false;
+}
+
+/** A file that did not open: what is wrong, and the ways forward the host offers. Nothing has changed the file. */
+export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, problem: OpenProblem, onGiveUp?: () => void): void {
+  const { dialog, close } = modal('open-problem', `${problem.fileName} did not open`);
+  const buttons: HTMLElement[] = [];
+  if (problem.canOpenReadOnly) {
+    buttons.push(h('button', { type: 'button', class: 'primary', id: 'open-read-only', onclick: () => { close(); void openAndHandle(hooks, ref, { readOnly: true, onGiveUp }); } }, 'Open read-only'));
+  }
+  if (problem.lastGoodCopy) {
+    const copy = problem.lastGoodCopy;
+    buttons.push(h('button', { type: 'button', id: 'open-last-copy', onclick: () => { close(); void openAndHandle(hooks, ref, { lastGoodCopy: true, onGiveUp }); } },
+      `Open the last good copy (${copy.fileName}, ${formatWhen(copy.savedAt)})`));
+  }
+  buttons.push(h('button', { type: 'button', id: 'open-problem-cancel', onclick: () => { close(); onGiveUp?.(); } }, 'Cancel'));
+  dialog.append(
+    h('h2', {}, `${problem.fileName} did not open`),
+    h('p', { class: 'problem-message', 'data-code': problem.code }, problem.message),
+    h('p', { class: 'muted small' }, 'The file has not been changed.'),
+    h('div', { class: 'dialog-buttons' }, ...buttons),
+  );
+  dialog.showModal();
+}
+
+/**
+ * The project chooser: the host's folder of projects and the recent list. With no project open it is the start
+ * screen and cannot be dismissed (New project is always there).
+ */
+export async function showProjectChooser(hooks: ProjectDialogHooks, options: { startScreen?: boolean } = {}): Promise<void> {
+  const { api, host } = hooks;
+  let listing: Awaited<ReturnType<StoreyApi['listProjects']>>;
+  try {
+    listing = await api.listProjects({});
+  } catch (error) {
+    hooks.onError(error);
+    return;
+  }
+  const startScreen = options.startScreen ?? false;
+  const { dialog, close } = modal('project-chooser', 'Open a project', !startScreen);
+  const open = (ref: ProjectRef) => {
+    close();
+    // On the start screen every way of giving up leads back to the chooser.
+    void openAndHandle(hooks, ref, { onGiveUp: startScreen ? () => void showProjectChooser(hooks, options) : undefined });
+  };
+  const projectRows = listing.projects.map((p) =>
+    h('li', { class: p.current ? 'current' : '' },
+      h('button', { type: 'button', class: 'project-row', 'data-file': p.fileName, onclick: () => open({ kind: 'folder', fileName: p.fileName }) },
+        h('span', { class: 'project-name' }, p.fileName),
+        h('span', { class: 'muted small' }, `${formatBytes(p.sizeBytes)} · ${formatWhen(p.modifiedAt)}${p.current ? ' · open now' : ''}`),
+      ),
+    ),
+  );
+  const recentRows = listing.recent.map((r) =>
+    h('li', {},
+      h('button', { type: 'button', class: 'project-row', 'data-recent': r.id, disabled: !r.exists, onclick: () => open({ kind: 'recent', id: r.id }) },
+        h('span', { class: 'project-name' }, r.fileName),
+        h('span', { class: 'muted small' }, r.exists ? `${r.folder} · opened ${formatWhen(r.openedAt)}` : `${r.folder} · missing`),
+      ),
+    ),
+  );
+  const buttons: HTMLElement[] = [
+    h('button', { type: 'button', id: 'chooser-new', onclick: () => { close(); void showProjectForm(hooks, null, { returnToChooser: startScreen }); } }, 'New project…'),
+  ];
+  if (host.canChooseFiles) buttons.push(h('button', { type: 'button', class: 'primary', onclick: () => open({ kind: 'dialog' }) }, 'Browse…'));
+  if (!startScreen) buttons.push(h('button', { type: 'button', onclick: close }, 'Cancel'));
+  dialog.append(h('div', {},
+    h('h2', {}, startScreen ? 'Open a project to start' : 'Open project'),
+    host.projectFolder !== null
+      ? h('section', {},
+          h('h3', {}, `Projects in “${host.projectFolder}”`),
+          projectRows.length ? h('ul', { class: 'project-list', id: 'folder-projects' }, ...projectRows) : h('p', { class: 'muted' }, 'No .storey files in this folder yet.'),
+          h('p', { class: 'muted small' }, 'Drop a .storey file of this folder on the window to open it.'),
+        )
+      : null,
+    recentRows.length ? h('section', {}, h('h3', {}, 'Recent'), h('ul', { class: 'project-list', id: 'recent-projects' }, ...recentRows)) : null,
+    h('div', { class: 'dialog-buttons' }, ...buttons),
+  ));
+  dialog.showModal();
+}
+
+function areaInputs(initial: AreaOfInterest | null): { fields: HTMLElement; read: () => AreaOfInterest | null; set: (a: AreaOfInterest | null) => void } {
+  const make = (id: string, label: string, min: number, max: number) => {
+    const input = h('input', { type: 'number', id, step: 'any', min: String(min), max: String(max), 'aria-label': label, placeholder: label });
+    return input;
+  };
+  const west = make('aoi-west', 'West', -180, 180);
+  const south = make('aoi-south', 'South', -90, 90);
+  const east = make('aoi-east', 'East', -180, 180);
+  const north = make('aoi-north', 'North', -90, 90);
+  const set = (a: AreaOfInterest | null) => {
+    west.value = a ? a.westDegrees.toFixed(5) : '';
+    south.value = a ? a.southDegrees.toFixed(5) : '';
+    east.value = a ? a.eastDegrees.toFixed(5) : '';
+    north.value = a ? a.northDegrees.toFixed(5) : '';
+  };
+  set(initial);
+  const read = (): AreaOfInterest | null => {
+    const values = [west, south, east, north].map((i) => i.value.trim());
+    if (values.every((v) => v === '')) return null;
+    const [w, s, e, n] = values.map(Number) as [number, number, number, number];
+    if (values.some((v) => v === '') || [w, s, e, n].some((v) => !Number.isFinite(v))) throw new Error('Give all four edges of the area of interest, in degrees, or none.');
+    if (!(w < e && s < n)) throw new Error('The area of interest needs west < east and south < north.');
+    return { westDegrees: w, southDegrees: s, eastDegrees: e, northDegrees: n };
+  };
+  const fields = h('div', { class: 'aoi-grid' },
+    h('span', {}), h('label', { class: 'aoi-north' }, 'North', north), h('span', {}),
+    h('label', {}, 'West', west), h('span', {}), h('label', {}, 'East', east),
+    h('span', {}), h('label', {}, 'South', south), h('span', {}),
+  );
+  return { fields, read, set };
+}
+
+/** New project (info null) or Project properties (info of the open project). */
+export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | null, options: { returnToChooser?: boolean } = {}): Promise<void> {
+  const creating = info === null;
+  const { dialog, close } = modal('project-form', creating ? 'New project' : 'Project properties');
+  const name = h('input', { id: 'project-name', required: true, maxlength: '200', value: info?.name ?? '', autocomplete: 'off' });
+  const fileName = h('input', { id: 'project-file', maxlength: '255', placeholder: 'from the name', autocomplete: 'off' });
+  const description = h('textarea', { id: 'project-description', rows: '2', maxlength: '5000' });
+  description.value = info?.description ?? '';
+  const marking = h('input', { id: 'project-marking', list: 'markings', maxlength: '200', value: info?.marking ?? '', placeholder: 'e.g. RESTRICTED' });
+  const markings = h('datalist', { id: 'markings' }, ...MARKINGS.filter(Boolean).map((m) => h('option', { value: m })));
+  const area = areaInputs(info?.areaOfInterest ?? null);
+  const message = h('p', { class: 'form-message', role: 'alert' });
+  const areaButtons = h('div', { class: 'aoi-buttons' });
+  if (hooks.viewExtent) {
+    areaButtons.append(h('button', { type: 'button', id: 'aoi-from-view', onclick: () => area.set(hooks.viewExtent!()) }, 'Use the current view'));
+  }
+  if (hooks.drawArea) {
+    areaButtons.append(h('button', { type: 'button', id: 'aoi-draw', onclick: () => {
+      dialog.close();
+      void hooks.drawArea!().then((drawn) => {
+        document.body.append(dialog);
+        dialog.showModal();
+        if (drawn) area.set(drawn);
+      });
+    } }, 'Draw on the globe'));
+  }
+  areaButtons.append(h('button', { type: 'button', onclick: () => area.set(null) }, 'Clear'));
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'project-form-submit' }, creating ? 'Create' : 'Save');
+  const form = h('form', { method: 'dialog' },
+    h('h2', {}, creating ? 'New project' : 'Project properties'),
+    h('label', { for: 'project-name' }, 'Name'), name,
+    creating && hooks.host.projectFolder !== null ? h('label', { for: 'project-file' }, `File in “${hooks.host.projectFolder}”`) : null,
+    creating && hooks.host.projectFolder !== null ? fileName : null,
+    h('label', { for: 'project-description' }, 'Description'), description,
+    h('label', { for: 'project-marking' }, 'Classification marking (printed on every briefing page)'), marking, markings,
+    h('fieldset', { class: 'aoi' }, h('legend', {}, 'Area of interest (degrees, WGS84)'), area.fields, areaButtons),
+    message,
+    h('div', { class: 'dialog-buttons' },
+      h('button', { type: 'button', onclick: () => { close(); if (options.returnToChooser) void showProjectChooser(hooks, { startScreen: true }); } }, 'Cancel'),
+      submit,
+    ),
+  );
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve());
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      let properties: ProjectProperties;
+      try {
+        properties = { name: name.value.trim(), description: description.value, marking: marking.value.trim(), areaOfInterest: area.read() };
+        if (!properties.name) throw new Error('Give the project a name.');
+      } catch (error) {
+        message.textContent = (error as Error).message;
+        return;
+      }
+      submit.disabled = true;
+      message.textContent = creating ? 'Creating…' : 'Saving…';
+      const done = creating
+        ? hooks.api.createProject({ ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}), properties }).then((result) => {
+            if (result.opened) {
+              close();
+              reloadOntoProject(hooks);
+            } else {
+              submit.disabled = false;
+              message.textContent = result.cancelled ? '' : result.problem?.message ?? 'The project was not created.';
+            }
+          })
+        : hooks.api.setProjectProperties(properties).then(() => {
+            close();
+            reloadOntoProject(hooks);
+          });
+      done.catch((error: unknown) => {
+        submit.disabled = false;
+        message.textContent = error instanceof Error ? error.message : String(error);
+      });
+    });
+    dialog.append(form);
+    dialog.showModal();
+    name.focus();
+  });
+}
+
+/** Save a copy: the desktop asks with its native dialog; the web host takes a file name in its folder. */
+export async function saveCopy(hooks: ProjectDialogHooks, info: ProjectInfo, notify: (text: string) => void): Promise<void> {
+  if (hooks.host.canChooseFiles) {
+    try {
+      const result = await hooks.api.saveProjectCopy({});
+      if (result.saved) notify(`Saved a copy as ${result.fileName} (${formatBytes(result.sizeBytes)}).`);
+    } catch (error) {
+      hooks.onError(error);
+    }
+    return;
+  }
+  const { dialog, close } = modal('save-copy', 'Save a copy');
+  const base = info.fileName.replace(/\.storey$/, '');
+  const stamp = new Date().toISOString().slice(0, 10);
+  const fileName = h('input', { id: 'copy-name', required: true, value: `${base} ${stamp}.storey`, maxlength: '255' });
+  const message = h('p', { class: 'form-message', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'copy-submit' }, 'Save copy');
+  const form = h('form', { method: 'dialog' },
+    h('h2', {}, 'Save a copy'),
+    h('p', { class: 'muted' }, `A consistent copy of ${info.fileName}, taken now while it stays open. It is checked before it gets its name.`),
+    h('label', { for: 'copy-name' }, `File in “${hooks.host.projectFolder ?? ''}”`), fileName,
+    message,
+    h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', onclick: close }, 'Cancel'), submit),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    message.textContent = 'Saving…';
+    hooks.api.saveProjectCopy({ fileName: fileName.value.trim() }).then((result) => {
+      close();
+      notify(`Saved a copy as ${result.fileName} (${formatBytes(result.sizeBytes)}).`);
+    }, (error: unknown) => {
+      submit.disabled = false;
+      message.textContent = error instanceof Error ? error.message : String(error);
+    });
+  });
+  dialog.append(form);
+  dialog.showModal();
+}
+
+/** A .storey file dropped on the window. */
+export async function openDroppedFile(hooks: ProjectDialogHooks, file: File): Promise<void> {
+  if (!file.name.endsWith('.storey')) {
+    hooks.onError(new Error(`${file.name} is not a Storey project (.storey). To bring in registry data, use File ▸ Import.`));
+    return;
+  }
+  const desktopPath = (window as unknown as { storeyFiles?: { pathForFile(file: File): string } }).storeyFiles?.pathForFile(file);
+  if (desktopPath) {
+    await openAndHandle(hooks, { kind: 'path', path: desktopPath });
+    return;
+  }
+  // A browser gives the page the file's bytes, never its place on disk: it can open what is in the host's folder.
+  const { projects } = await hooks.api.listProjects({});
+  if (projects.some((p) => p.fileName === file.name)) {
+    await openAndHandle(hooks, { kind: 'folder', fileName: file.name });
+    return;
+  }
+  hooks.onError(new Error(hooks.host.projectFolder !== null
+    ? `${file.name} is not in the project folder “${hooks.host.projectFolder}”. A browser cannot open files from elsewhere: copy it into that folder, or open it in the Storey desktop app.`
+    : `${file.name} cannot be opened from the browser; open it in the Storey desktop app.`));
+}
