@@ -18,6 +18,7 @@ import type { HostInfo, SessionState, ViewState } from '../common/contract.js';
 import { mountFileMenu } from './file-menu.js';
 import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProjectForm, type ProjectDialogHooks } from './project-dialogs.js';
 import { printHooks } from './print-view.js';
+import { mountLayerPanel } from './layer-panel.js';
 
 const api = connectApi();
 
@@ -532,6 +533,7 @@ async function start(): Promise<void> {
   categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
   renderLegend();
   await mountTools();
+  await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError);
   const { state: session } = await api.getSessionState({});
   if (session) await restoreSession(session).catch(showError);
   else if (info.extent) globe.viewExtent(info.extent);

@@ -38,6 +38,7 @@ import {
 import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, Note } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
+import { TileLayers } from './tile-layers.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
 const PART_SEPARATOR = '\u0000part';
@@ -79,6 +80,11 @@ export class CityGlobe {
   private readonly sketchLabels: LabelCollection;
   private floors: { buildingId: string; primitive: Primitive; floorIds: string[]; centres: Map<string, Cartesian3> } | undefined;
   readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0 };
+  /** The project's imagery, terrain and 3D Tiles layers. */
+  readonly tileLayers: TileLayers;
+  /** Ground height under each building while terrain is on (buildings stand on it); null on the bare ellipsoid. */
+  private groundHeights: Map<string, number> | null = null;
+  private restyleWhenReady: { colors: Map<string, string>; visible: Set<string> | null; selected: string | null } | undefined;
 
   private constructor(widget: CesiumWidget) {
     this.widget = widget;
@@ -87,7 +93,15 @@ export class CityGlobe {
       this.state.frames++;
       this.state.tilesLoaded = scene.globe.tilesLoaded;
       if (this.buildings?.ready && !this.state.buildingsReady) this.state.buildingsReady = true;
+      if (this.buildings?.ready && this.restyleWhenReady) {
+        const { colors, visible, selected } = this.restyleWhenReady;
+        this.restyleWhenReady = undefined;
+        this.paintBuildings(colors.size ? colors : null);
+        this.setVisibleBuildings(visible);
+        this.select(selected);
+      }
     });
+    this.tileLayers = new TileLayers(widget, (terrainOn) => void this.standOnGround(terrainOn));
     this.noteMarkers = scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
     this.noteLabels = scene.primitives.add(new LabelCollection()) as LabelCollection;
     this.sketchLines = scene.primitives.add(new PolylineCollection()) as PolylineCollection;
@@ -153,6 +167,9 @@ export class CityGlobe {
     const id = this.pickId(position);
     let world: Cartesian3 | undefined;
     if (id && scene.pickPositionSupported) world = scene.pickPosition(position);
+    // With terrain on, points (notes, measurements) sit on the terrain surface, not on the ellipsoid below it.
+    const ray = this.tileLayers.terrainOn ? this.widget.camera.getPickRay(position) : undefined;
+    if (ray) world ??= scene.globe.pick(ray, scene);
     world ??= this.widget.camera.pickEllipsoid(position, scene.globe.ellipsoid);
     if (!world) return null;
     const carto = Cartographic.fromCartesian(world);
@@ -253,8 +270,8 @@ export class CityGlobe {
                 Cartesian3.fromDegreesArray(outer),
                 holes.filter((h) => h.length >= 6).map((h) => new PolygonHierarchy(Cartesian3.fromDegreesArray(h))),
               ),
-              height: 0,
-              extrudedHeight: Math.max(shape.heightMeters, 0.5),
+              height: this.groundHeights?.get(shape.id) ?? 0,
+              extrudedHeight: (this.groundHeights?.get(shape.id) ?? 0) + Math.max(shape.heightMeters, 0.5),
               vertexFormat: PerInstanceColorAppearance.VERTEX_FORMAT,
             }),
             attributes: { color, show: new ShowGeometryInstanceAttribute(true) },
@@ -275,6 +292,22 @@ export class CityGlobe {
     this.visible = null;
     this.closeFloors();
     scene.requestRender();
+  }
+
+  /** Lifts every building onto the terrain (or back onto the ellipsoid), keeping its colours, filter and selection. */
+  private async standOnGround(terrainOn: boolean): Promise<void> {
+    const shapes = [...this.shapes.values()];
+    let heights: Map<string, number> | null = null;
+    if (terrainOn && shapes.length) {
+      const centres = shapes.map((s) => ringCentre(s.polygons[0]?.[0] ?? []));
+      const ground = await this.tileLayers.groundHeights(centres);
+      heights = new Map(shapes.map((s, i) => [s.id, ground[i]!]));
+    }
+    if (!heights && !this.groundHeights) return;
+    const restyle = { colors: this.baseColors, visible: this.visible, selected: this.selectedId };
+    this.groundHeights = heights;
+    this.showBuildings(shapes);
+    this.restyleWhenReady = restyle;
   }
 
   private colorOf(id: string): string {
@@ -530,4 +563,16 @@ function openRing(ring: number[]): number[] {
   const n = ring.length;
   if (n >= 4 && ring[0] === ring[n - 2] && ring[1] === ring[n - 1]) return ring.slice(0, n - 2);
   return ring;
+}
+
+/** The mean of a flat [lon, lat, ...] ring: where a building's ground height is sampled. */
+function ringCentre(ring: number[]): { lonDegrees: number; latDegrees: number } {
+  let lon = 0;
+  let lat = 0;
+  const n = Math.max(1, Math.floor(ring.length / 2));
+  for (let i = 0; i + 1 < ring.length; i += 2) {
+    lon += ring[i]!;
+    lat += ring[i + 1]!;
+  }
+  return { lonDegrees: lon / n, latDegrees: lat / n };
 }

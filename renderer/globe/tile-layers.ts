@@ -1,0 +1,157 @@
+/**
+ * The project's tile layers on the globe: imagery (UrlTemplateImageryProvider), terrain (CesiumTerrainProvider) and
+ * 3D Tiles (Cesium3DTileset), all fetched from the host's /tiles/<layer>/ route, which the desktop storey:// scheme and
+ * the web host answer alike. Nothing here leaves the machine.
+ */
+import {
+  Axis,
+  Cartesian2,
+  Cartographic,
+  Cesium3DTileFeature,
+  Cesium3DTileset,
+  CesiumTerrainProvider,
+  CesiumWidget,
+  Credit,
+  EllipsoidTerrainProvider,
+  ImageryLayer,
+  Rectangle,
+  sampleTerrainMostDetailed,
+  UrlTemplateImageryProvider,
+  type TerrainProvider,
+} from 'cesium';
+import type { Extent, LayerSummary } from '../../common/contract.js';
+
+interface Shown {
+  layer: LayerSummary;
+  imagery?: ImageryLayer;
+  tileset?: Cesium3DTileset;
+}
+
+export class TileLayers {
+  private readonly shown = new Map<string, Shown>();
+  private terrainId: string | null = null;
+  private terrain: TerrainProvider | undefined;
+  private pending: Promise<void> = Promise.resolve();
+  /** Why the last layer that failed to load did (shown in the layer panel). */
+  readonly failures = new Map<string, string>();
+
+  constructor(
+    private readonly widget: CesiumWidget,
+    private readonly onTerrainChange: (on: boolean) => void,
+    private readonly baseUrl = new URL('tiles/', document.baseURI).href,
+  ) {}
+
+  private url(layer: LayerSummary, path = ''): string {
+    return `${this.baseUrl}${encodeURIComponent(layer.id)}/${path}`;
+  }
+
+  /** Brings the globe in line with the layer list (visibility, draw order, opacity). Calls queue up in order. */
+  apply(layers: LayerSummary[]): Promise<void> {
+    this.pending = this.pending.catch(() => undefined).then(() => this.sync(layers));
+    return this.pending;
+  }
+
+  private async sync(layers: LayerSummary[]): Promise<void> {
+    const scene = this.widget.scene;
+    const wanted = new Map(layers.filter((l) => l.visible && l.kind !== 'terrain').map((l) => [l.id, l]));
+    for (const [id, shown] of this.shown) {
+      if (wanted.has(id)) continue;
+      if (shown.imagery) scene.imageryLayers.remove(shown.imagery, true);
+      if (shown.tileset) scene.primitives.remove(shown.tileset);
+      this.shown.delete(id);
+    }
+    for (const layer of [...wanted.values()].sort((a, b) => a.order - b.order)) {
+      let shown = this.shown.get(layer.id);
+      if (!shown) {
+        try {
+          shown = await this.show(layer);
+        } catch (error) {
+          this.failures.set(layer.id, error instanceof Error ? error.message : String(error));
+          continue;
+        }
+        this.shown.set(layer.id, shown);
+      }
+      shown.layer = layer;
+      // Imagery later in the order is drawn over earlier imagery (and over the base layer).
+      if (shown.imagery) {
+        scene.imageryLayers.raiseToTop(shown.imagery);
+        shown.imagery.alpha = layer.opacity;
+      }
+    }
+    const terrain = layers.filter((l) => l.kind === 'terrain' && l.visible).sort((a, b) => a.order - b.order)[0];
+    if ((terrain?.id ?? null) !== this.terrainId) {
+      this.terrainId = terrain?.id ?? null;
+      try {
+        this.terrain = terrain ? await CesiumTerrainProvider.fromUrl(this.url(terrain), { requestVertexNormals: true }) : undefined;
+      } catch (error) {
+        this.failures.set(terrain!.id, error instanceof Error ? error.message : String(error));
+        this.terrain = undefined;
+        this.terrainId = null;
+      }
+      scene.terrainProvider = this.terrain ?? new EllipsoidTerrainProvider();
+      this.onTerrainChange(this.terrain !== undefined);
+    }
+    scene.requestRender();
+  }
+
+  private async show(layer: LayerSummary): Promise<Shown> {
+    const scene = this.widget.scene;
+    if (layer.kind === 'imagery') {
+      const e = layer.extent;
+      const provider = new UrlTemplateImageryProvider({
+        url: this.url(layer, '{z}/{x}/{y}'),
+        minimumLevel: layer.minZoom ?? 0,
+        maximumLevel: layer.maxZoom ?? 18,
+        ...(e ? { rectangle: Rectangle.fromDegrees(e.westDegrees, Math.max(e.southDegrees, -85.05), e.eastDegrees, Math.min(e.northDegrees, 85.05)) } : {}),
+        ...(layer.attribution ? { credit: new Credit(layer.attribution) } : {}),
+      });
+      const imagery = scene.imageryLayers.addImageryProvider(provider);
+      imagery.alpha = layer.opacity;
+      return { layer, imagery };
+    }
+    const url = this.url(layer, layer.root ?? 'tileset.json');
+    // 3D Tiles 1.1 content is glTF, which is always y-up; a leftover 1.0 "gltfUpAxis" would put it on the wrong continent.
+    const json = (await (await fetch(url)).json()) as { asset?: { version?: string } };
+    const options = json.asset?.version === '1.1' ? { modelUpAxis: Axis.Y } : {};
+    const tileset = await Cesium3DTileset.fromUrl(url, { maximumScreenSpaceError: 8, ...options });
+    scene.primitives.add(tileset);
+    return { layer, tileset };
+  }
+
+  get terrainOn(): boolean {
+    return this.terrain !== undefined;
+  }
+
+  /** Ground heights (metres) under these points from the terrain's most detailed tiles; zeros without terrain. */
+  async groundHeights(points: Array<{ lonDegrees: number; latDegrees: number }>): Promise<number[]> {
+    if (!this.terrain || points.length === 0) return points.map(() => 0);
+    const sampled = await sampleTerrainMostDetailed(this.terrain, points.map((p) => Cartographic.fromDegrees(p.lonDegrees, p.latDegrees)));
+    return sampled.map((c) => (Number.isFinite(c.height) ? c.height : 0));
+  }
+
+  /** The height of the globe surface as drawn now (loaded tiles only), or null where none is loaded. */
+  globeHeight(lonDegrees: number, latDegrees: number): number | null {
+    return this.widget.scene.globe.getHeight(Cartographic.fromDegrees(lonDegrees, latDegrees)) ?? null;
+  }
+
+  /** Whether every shown 3D tileset has loaded what the last rendered view needs. */
+  tilesetsLoaded(): boolean {
+    return [...this.shown.values()].every((s) => !s.tileset || s.tileset.tilesLoaded);
+  }
+
+  /** The 3D Tiles feature at a window position: its layer and property names, or null. */
+  pickFeature(x: number, y: number): { layerId: string; featureId: number; properties: string[] } | null {
+    const picked = this.widget.scene.pick(new Cartesian2(x, y)) as unknown;
+    if (!(picked instanceof Cesium3DTileFeature)) return null;
+    const entry = [...this.shown.values()].find((s) => s.tileset === picked.tileset);
+    return { layerId: entry?.layer.id ?? '', featureId: picked.featureId, properties: picked.getPropertyIds() };
+  }
+
+  /** Frames a layer's extent from above. */
+  flyTo(extent: Extent, durationSeconds = 1): void {
+    this.widget.camera.flyTo({
+      destination: Rectangle.fromDegrees(extent.westDegrees, extent.southDegrees, extent.eastDegrees, extent.northDegrees),
+      duration: durationSeconds,
+    });
+  }
+}

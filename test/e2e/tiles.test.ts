@@ -1,0 +1,193 @@
+/**
+ * Tile layers in Chromium, served from the project file through the web host: MBTiles imagery changes the pixels
+ * where it lies, the Heuvelrug terrain gives relief, 3D Tiles buildings are pickable, and the layer list turns layers
+ * on and off. One browser, one page; screenshots in test-output/e2e.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { findPackageRoot } from '../../core/paths.js';
+import { ProjectFile } from '../../core/project/project-file.js';
+import { createSampleProject } from '../../core/sample/sample-city.js';
+import { importTiles } from '../../core/tiles/import-tiles.js';
+import type { LayerSummary } from '../../core/tiles/tile-store.js';
+import { startWebHost, type WebHost } from '../../main/web/web-host.js';
+import { launchChromium, openGuardedPage, waitForCity, type GuardedPage } from '../support/chromium.js';
+import { sharedData } from '../support/shared-data.js';
+import { tempDir } from '../support/temp.js';
+
+const root = findPackageRoot(import.meta.dirname);
+const outputDir = join(root, 'test-output', 'e2e');
+const dir = tempDir();
+let host: WebHost;
+let browser: Browser;
+let guarded: GuardedPage;
+let page: Page;
+const layers: Record<'imagery' | 'terrain' | 'buildings', LayerSummary> = {} as never;
+const tileRequests: string[] = [];
+
+type Layers = {
+  list(): LayerSummary[];
+  setVisible(id: string, visible: boolean): Promise<void>;
+  terrainOn(): boolean;
+  groundHeights(points: Array<{ lonDegrees: number; latDegrees: number }>): Promise<number[]>;
+  globeHeight(lon: number, lat: number): number | null;
+  tilesetsLoaded(): boolean;
+  pickFeature(x: number, y: number): { layerId: string; featureId: number; properties: string[] } | null;
+  failures(): Record<string, string>;
+};
+type View = { globeState(): { frames: number; tilesLoaded: boolean }; requestRender(): void; applyView(state: unknown): Promise<void> };
+
+before(async () => {
+  const projectPath = join(dir, 'tiles.storey');
+  createSampleProject(projectPath).close();
+  const project = ProjectFile.open(projectPath);
+  layers.imagery = await importTiles(project, sharedData('tiles-samples', 'mbtiles', 'open-streets-dc.mbtiles'));
+  layers.terrain = await importTiles(project, sharedData('nl-heuvelrug-terrain', 'tiles'));
+  layers.buildings = await importTiles(project, sharedData('tiles-samples', '3dbag-3dtiles11'), { name: '3DBAG Zeeland' });
+  project.close();
+  mkdirSync(outputDir, { recursive: true });
+  process.env['STOREY_HOME'] = join(dir, 'home');
+  host = await startWebHost({ projectPath, staticRoot: join(root, 'dist', 'renderer'), stateFile: join(dir, 'state.json') });
+  browser = await launchChromium();
+  guarded = await openGuardedPage(browser, host.origin, { width: 900, height: 640 });
+  page = guarded.page;
+  page.on('request', (r) => {
+    if (r.url().includes('/tiles/')) tileRequests.push(new URL(r.url()).pathname);
+  });
+  await page.goto(host.url);
+  await waitForCity(page);
+  await page.waitForFunction(() => (window as unknown as { storeyLayers?: unknown }).storeyLayers !== undefined);
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.close();
+});
+
+/** Moves the camera straight down over a point and waits until the globe's tiles for that view are in. */
+async function lookDown(lonDegrees: number, latDegrees: number, heightMeters: number, pitchDegrees = -90): Promise<void> {
+  await page.evaluate(
+    (camera) => (window as unknown as { storeyView: View }).storeyView.applyView({ camera, style: null, filter: [], selection: null }),
+    { lonDegrees, latDegrees, heightMeters, headingDegrees: 0, pitchDegrees, rollDegrees: 0 },
+  );
+  await settle();
+}
+
+/**
+ * Waits until the view is complete: frames keep being drawn (render on demand), and the globe's tiles and every 3D
+ * tileset report loaded on three frames in a row, so a report from before the camera moved cannot end the wait.
+ */
+async function settle(): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { storeyView: View; storeyLayers: Layers; settleCount?: number; settleFrame?: number };
+      const frames = w.storeyView.globeState().frames;
+      if (frames === w.settleFrame) {
+        w.storeyView.requestRender();
+        return false;
+      }
+      w.settleFrame = frames;
+      const loaded = w.storeyView.globeState().tilesLoaded && w.storeyLayers.tilesetsLoaded();
+      w.settleCount = loaded ? (w.settleCount ?? 0) + 1 : 0;
+      w.storeyView.requestRender();
+      return w.settleCount >= 3;
+    },
+    undefined,
+    { timeout: 120_000, polling: 200 },
+  );
+  await page.evaluate(() => ((window as unknown as { settleCount: number }).settleCount = 0));
+}
+
+async function globePixels(name: string): Promise<PNG> {
+  const box = (await page.locator('#globe').boundingBox())!;
+  const path = join(outputDir, `tiles-${name}.png`);
+  const png = PNG.sync.read(await page.screenshot({ path, clip: box }));
+  return png;
+}
+
+function differingShare(a: PNG, b: PNG): number {
+  let differing = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    const d = Math.abs(a.data[i]! - b.data[i]!) + Math.abs(a.data[i + 1]! - b.data[i + 1]!) + Math.abs(a.data[i + 2]! - b.data[i + 2]!);
+    if (d > 40) differing++;
+  }
+  return differing / (a.data.length / 4);
+}
+
+const setVisible = (id: string, visible: boolean) => page.evaluate(([layerId, on]) => (window as unknown as { storeyLayers: Layers }).storeyLayers.setVisible(layerId as string, on as boolean), [id, visible] as const);
+
+test('the layer list shows the three layers with their facts, none failed', async () => {
+  await page.locator('#layer-list li.layer-item').first().waitFor();
+  const items = await page.locator('#layer-list li.layer-item').allInnerTexts();
+  assert.equal(items.length, 3);
+  assert.match(items[0]!, /open-streets-dc[\s\S]*Imagery · webp · 32 tiles[\s\S]*zoom 7–12[\s\S]*OpenStreetMap/);
+  assert.match(items[1]!, /nl-heuvelrug-terrain[\s\S]*Terrain · quantized-mesh · 420 tiles/);
+  assert.match(items[2]!, /3DBAG Zeeland[\s\S]*3D Tiles/);
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { storeyLayers: Layers }).storeyLayers.failures()), {});
+  await page.locator('#layers').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(outputDir, 'tiles-layer-list.png') });
+});
+
+test('MBTiles imagery over Washington shows in the view and goes when switched off', async () => {
+  await lookDown(-77.03, 38.9, 20000);
+  const withLayer = await globePixels('imagery-on');
+  assert.ok(tileRequests.some((p) => p.startsWith(`/tiles/${layers.imagery.id}/`)), 'the globe asked the project for imagery tiles');
+  await setVisible(layers.imagery.id, false);
+  await settle();
+  const without = await globePixels('imagery-off');
+  const share = differingShare(withLayer, without);
+  assert.ok(share > 0.3, `only ${(share * 100).toFixed(1)} % of the pixels changed`);
+  await page.locator(`#layer-list li[data-layer-id="${layers.imagery.id}"] input[type=checkbox]`).check();
+  await settle();
+  const back = await globePixels('imagery-back');
+  assert.ok(differingShare(withLayer, back) < 0.02, 'the checkbox brings the same imagery back');
+  assert.equal((await page.evaluate(() => (window as unknown as { storeyLayers: Layers }).storeyLayers.list()))[0]!.visible, true);
+});
+
+test('terrain over the Utrechtse Heuvelrug shows relief; buildings stand on it', async () => {
+  assert.equal(await page.evaluate(() => (window as unknown as { storeyLayers: Layers }).storeyLayers.terrainOn()), true);
+  // The tiles' own headers put this terrain at lat 52.04–52.15 (Doorn–Zeist), so look there.
+  await lookDown(5.28, 52.03, 4000, -25);
+  await globePixels('terrain');
+  const points = [
+    { lonDegrees: 5.25, latDegrees: 52.06 },
+    { lonDegrees: 5.28, latDegrees: 52.09 },
+    { lonDegrees: 5.31, latDegrees: 52.12 },
+  ];
+  const heights = await page.evaluate((p) => (window as unknown as { storeyLayers: Layers }).storeyLayers.groundHeights(p), points);
+  assert.ok(heights.every((h) => h > 2 && h < 80), `terrain heights ${heights.map((h) => h.toFixed(1)).join(', ')} m`);
+  assert.ok(Math.max(...heights) - Math.min(...heights) > 3, `relief: ${heights.map((h) => h.toFixed(1)).join(', ')} m`);
+  const drawn = await page.evaluate(() => (window as unknown as { storeyLayers: Layers }).storeyLayers.globeHeight(5.28, 52.09));
+  assert.ok(drawn !== null && drawn > 2, `the drawn globe at lon 5.28 lat 52.09 is at ${drawn} m`);
+  await setVisible(layers.terrain.id, false);
+  assert.deepEqual(await page.evaluate((p) => (window as unknown as { storeyLayers: Layers }).storeyLayers.groundHeights(p), points), [0, 0, 0]);
+  await setVisible(layers.terrain.id, true);
+});
+
+test('3D Tiles buildings in Zeeland are drawn and pickable', async () => {
+  await lookDown(3.48, 51.245, 3000);
+  const shot = await globePixels('3dtiles');
+  assert.ok(tileRequests.includes(`/tiles/${layers.buildings.id}/128.glb`), 'the glb came from the project');
+  // Roofs are drawn red-brown over the green base map: probe the middle of such patches.
+  const roofs: Array<[number, number]> = [];
+  const red = (x: number, y: number) => {
+    const i = (y * shot.width + x) * 4;
+    return shot.data[i]! > shot.data[i + 1]! + 30;
+  };
+  for (let y = 2; y < shot.height - 2; y += 3) for (let x = 200; x < shot.width - 2; x += 3) if (red(x, y) && red(x - 2, y) && red(x + 2, y) && red(x, y - 2) && red(x, y + 2)) roofs.push([x, y]);
+  assert.ok(roofs.length > 20, `buildings are drawn (${roofs.length} roof probes)`);
+  const scale = (await page.evaluate(() => devicePixelRatio)) || 1;
+  let hit: ReturnType<Layers['pickFeature']> = null;
+  for (const [x, y] of roofs.filter((_, i) => i % Math.max(1, Math.floor(roofs.length / 8)) === 0)) {
+    hit = await page.evaluate(([px, py]) => (window as unknown as { storeyLayers: Layers }).storeyLayers.pickFeature(px, py), [x / scale, y / scale] as const);
+    if (hit) break;
+  }
+  assert.ok(hit, 'a building of the tileset is under one of the probe points');
+  assert.equal(hit.layerId, layers.buildings.id);
+  assert.ok(hit.properties.length > 0, 'the feature carries its property table (EXT_structural_metadata)');
+  assert.deepEqual(guarded.external, [], 'nothing left the machine');
+});
