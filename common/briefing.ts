@@ -10,8 +10,11 @@ export type Orientation = z.infer<typeof Orientation>;
 export const BriefingSpec = z.object({
   title: z.string().trim().min(1).max(200),
   author: z.string().trim().max(200).default(''),
-  /** Classification marking printed in every page's header and footer, e.g. "RESTRICTED". */
-  marking: z.string().trim().max(100).default('UNCLASSIFIED'),
+  /**
+   * Classification marking printed in every page's header and footer, e.g. "RESTRICTED". Left out or empty: the
+   * project's own marking, else UNCLASSIFIED.
+   */
+  marking: z.string().trim().max(100).optional(),
   paper: PaperSize.default('a4'),
   orientation: Orientation.default('landscape'),
   /** Saved views (ids) that become map pages, in this order. */

@@ -18,6 +18,7 @@ import type { HostInfo, SessionState, ViewState } from '../common/contract.js';
 import { mountFileMenu } from './file-menu.js';
 import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProjectForm, type ProjectDialogHooks } from './project-dialogs.js';
 import { printHooks } from './print-view.js';
+import { openBriefingDialog } from './briefing-dialog.js';
 import { mountLayerPanel } from './layer-panel.js';
 
 const api = connectApi();
@@ -174,6 +175,18 @@ function renderLegend(title = 'Building use', classification: Classification | n
 
 let searchBox: { focus(): void } | undefined;
 
+/** File ▸ Export briefing (Ctrl+P). */
+function showBriefing(): void {
+  if (!info) return;
+  const detail = selected?.detail;
+  openBriefingDialog(api, {
+    projectName: info.name,
+    marking: info.marking,
+    selectedBuilding: detail ? { id: detail.id, label: detail.address ?? detail.name ?? detail.id } : null,
+    filter: styleFilter?.state().filter ?? [],
+  }, showError);
+}
+
 function showImport(): void {
   if (info?.readOnly) {
     showError(new Error(`${info.fileName} is open read-only; nothing can be imported into it.`));
@@ -289,6 +302,11 @@ document.addEventListener('keydown', (event) => {
   const fileCommand = fileShortcut(event);
   if (fileCommand) {
     fileCommand();
+    event.preventDefault();
+    return;
+  }
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'p') {
+    showBriefing();
     event.preventDefault();
     return;
   }

@@ -47,7 +47,7 @@ function importHistory(project: ProjectFile): Array<{ startedAt: string; profile
 const stamp = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Header and footer of every page: the marking twice, the title, the project and "n / N". */
-function drawFrames(doc: Doc, geometry: PageGeometry, spec: BriefingSpec, projectName: string, date: string): number {
+function drawFrames(doc: Doc, geometry: PageGeometry, spec: BriefingSpec, marking: string, projectName: string, date: string): number {
   const range = doc.bufferedPageRange();
   const total = range.count;
   for (let i = range.start; i < range.start + total; i++) {
@@ -57,12 +57,12 @@ function drawFrames(doc: Doc, geometry: PageGeometry, spec: BriefingSpec, projec
     doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
     const { margin, width, height } = geometry;
     const inner = width - 2 * margin;
-    label(doc, spec.marking, margin, 14, { bold: true, size: 9.5, color: ink.marking, width: inner, align: 'center' });
+    label(doc, marking, margin, 14, { bold: true, size: 9.5, color: ink.marking, width: inner, align: 'center' });
     label(doc, projectName, margin, 16, { size: 7.5, color: ink.muted, width: inner / 3 });
     label(doc, spec.title, width - margin - inner / 3, 16, { size: 7.5, color: ink.muted, width: inner / 3, align: 'right' });
     doc.moveTo(margin, 33).lineTo(width - margin, 33).lineWidth(0.5).strokeColor(ink.rule).stroke();
     doc.moveTo(margin, height - 36).lineTo(width - margin, height - 36).lineWidth(0.5).strokeColor(ink.rule).stroke();
-    label(doc, spec.marking, margin, height - 28, { bold: true, size: 9.5, color: ink.marking, width: inner, align: 'center' });
+    label(doc, marking, margin, height - 28, { bold: true, size: 9.5, color: ink.marking, width: inner, align: 'center' });
     label(doc, `Storey briefing · ${date}`, margin, height - 26, { size: 7.5, color: ink.muted, width: inner / 3 });
     label(doc, `${i - range.start + 1} / ${total}`, width - margin - inner / 3, height - 26, { size: 8, width: inner / 3, align: 'right' });
     doc.page.margins = margins;
@@ -76,6 +76,7 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
   const now = input.now ?? new Date();
   const info = await api.getProjectInfo({});
   const geometry = pageGeometry(spec.paper, spec.orientation);
+  const marking = spec.marking || info.marking || 'UNCLASSIFIED';
   const version = storeyVersion();
 
   // Read everything first, so a bad building id fails before any page is drawn.
@@ -110,7 +111,7 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
   drawCover(doc, {
     title: spec.title,
     author: spec.author,
-    marking: spec.marking,
+    marking,
     date: stamp(now),
     projectName: info.name,
     synthetic: info.synthetic,
@@ -150,7 +151,7 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
     renderer: input.renderer ?? (maps.length ? 'Rendered by the workstation.' : 'No map pages in this briefing.'),
   }, geometry, newPage);
 
-  const pageCount = drawFrames(doc, geometry, spec, info.name, stamp(now));
+  const pageCount = drawFrames(doc, geometry, spec, marking, info.name, stamp(now));
   doc.end();
   return { pdf: await bytes, pageCount };
 }
