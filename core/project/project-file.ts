@@ -223,7 +223,15 @@ export class ProjectFile {
 
   /** Runs fn in one transaction: it lands whole or not at all. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      // SQLite has rolled the transaction back: the file holds what it held before. Say so in words.
+      if (sqliteCode(error) === 'SQLITE_FULL') {
+        throw new StoreyError('DISK_FULL', `The disk holding ${this.fileName} is full; nothing of this change was saved and the project is as it was. Free some space and try again.`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   close(): void {
