@@ -424,6 +424,7 @@ function mountFileCommands(): void {
       { id: 'save-copy', label: 'Save a copy…', shortcut: 'Ctrl+Shift+S', run: fileCommands.saveCopy, enabled: () => Boolean(info) },
       { id: 'properties', label: 'Project properties…', shortcut: 'Alt+Enter', run: fileCommands.properties, enabled: () => Boolean(info && !info.readOnly) },
       { id: 'import', label: 'Import…', shortcut: 'Ctrl+I', run: () => showImport(), enabled: () => Boolean(info && !info.readOnly) },
+      { id: 'briefing', label: 'Export briefing…', shortcut: 'Ctrl+P', run: () => showBriefing(), enabled: () => Boolean(info) },
       'separator',
       { id: 'close', label: 'Close project', shortcut: desktop ? 'Ctrl+W' : 'Ctrl+Alt+W', run: fileCommands.close, enabled: () => Boolean(info) },
     ],
