@@ -22,6 +22,44 @@ export interface TileHandlerOptions {
   onDamaged?: (error: StoreyError) => void;
   /** Cache lifetime for tiles; layers never change after import (a re-import is a new layer id). */
   maxAgeSeconds?: number;
+  /**
+   * Bytes of recently served tiles kept in memory, already verified against their hash (default 64 MiB; 0: none).
+   * A tile read from the file is always checked; a cached one is the same verified bytes.
+   */
+  cacheBytes?: number;
+}
+
+/** Verified answers by layer and path, least recently used first (Map keeps insertion order). */
+class ResponseCache {
+  private readonly entries = new Map<string, HandlerResponse>();
+  private bytes = 0;
+  constructor(private readonly limit: number) {}
+
+  get(key: string): HandlerResponse | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, response: HandlerResponse): void {
+    const size = response.body?.length ?? 0;
+    if (size > this.limit / 8) return;
+    this.entries.set(key, response);
+    this.bytes += size;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.limit) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.body?.length ?? 0;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
 }
 
 function plain(status: number, message: string): HandlerResponse {
@@ -69,15 +107,25 @@ function contentType(tilePath: string, bytes: Uint8Array): string {
 export function createTileHandler(store: TileStore | (() => TileStore | undefined), options: TileHandlerOptions = {}): TileHandler {
   const currentStore = typeof store === 'function' ? store : () => store;
   const cacheControl = `private, max-age=${options.maxAgeSeconds ?? 86400}`;
+  const cacheLimit = options.cacheBytes ?? 64 * 1024 * 1024;
+  const cache = cacheLimit > 0 ? new ResponseCache(cacheLimit) : undefined;
+  let cachedFor: TileStore | undefined;
   return (urlPath, requestHeaders = {}) => {
     const parsed = parseTileUrl(urlPath);
     if ('status' in parsed) return plain(parsed.status, parsed.message);
     const tiles = currentStore();
     if (!tiles) return plain(404, 'No project is open.');
+    if (tiles !== cachedFor) {
+      cache?.clear();
+      cachedFor = tiles;
+    }
     const { layerId, tilePath } = parsed;
+    const key = `${layerId}/${tilePath}`;
     const ifNoneMatch = requestHeaders['if-none-match'];
+    const cached = cache?.get(key);
+    if (cached && !ifNoneMatch) return cached;
     if (ifNoneMatch) {
-      const hash = tiles.tileHash(layerId, tilePath);
+      const hash = cached ? cached.headers['ETag']!.slice(1, -1) : tiles.tileHash(layerId, tilePath);
       if (hash && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${hash}"`)) {
         return { status: 304, headers: { ETag: `"${hash}"`, 'Cache-Control': cacheControl }, body: null };
       }
@@ -102,7 +150,9 @@ export function createTileHandler(store: TileStore | (() => TileStore | undefine
     };
     // Terrain is often stored gzipped: the bytes go out as stored and the browser inflates them.
     if (isGzip(tile.bytes) && extensionOf(tilePath) !== 'gz') headers['Content-Encoding'] = 'gzip';
-    return { status: 200, headers, body: tile.bytes };
+    const response = { status: 200, headers, body: tile.bytes };
+    cache?.set(key, response);
+    return response;
   };
 }
 

@@ -187,6 +187,8 @@ test('web host /tiles/ route: same answers behind the session token and Host che
 test('a damaged tile is refused with a message and reported, the rest still served', async () => {
   await host.close();
   const writable = ProjectFile.open(projectPath);
+  const warm = createTileHandler(new TileStore(writable));
+  const good = warm(`/tiles/${terrain.id}/${damagedPath}`);
   const hash = new TileStore(writable).tileHash(terrain.id, damagedPath)!;
   const bytes = Buffer.from(writable.db.prepare(`SELECT bytes FROM storey_blobs WHERE sha256 = ?`).pluck().get(hash) as Buffer);
   bytes[51] = bytes[51]! ^ 0x01;
@@ -198,5 +200,11 @@ test('a damaged tile is refused with a message and reported, the rest still serv
   assert.equal(damaged.length, 1);
   assert.match(damaged[0]!, new RegExp(damagedPath.replace(/\//g, '\\/')));
   assert.equal(check(`/tiles/${terrain.id}/15/33725/25860.terrain`).status, 200);
+  // A handler that verified the tile before the damage keeps serving those verified bytes from memory; without the
+  // cache every read goes back to the file and is refused.
+  const again = warm(`/tiles/${terrain.id}/${damagedPath}`);
+  assert.equal(again.status, 200);
+  assert.ok(Buffer.from(again.body!).equals(Buffer.from(good.body!)));
+  assert.equal(createTileHandler(new TileStore(writable), { cacheBytes: 0 })(`/tiles/${terrain.id}/${damagedPath}`).status, 500);
   writable.close();
 });
