@@ -71,7 +71,7 @@ const browser = await chromium.launch({ executablePath: findChromium(), args: ['
 const page = await browser.newPage();
 started = performance.now();
 await page.setContent(html);
-const baselinePdf = await page.pdf({ format: 'A4', landscape: true, printBackground: true, displayHeaderFooter: true, headerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">BENCHMARK</div>', footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">BENCHMARK · <span class="pageNumber"></span> / <span class="totalPages"></span></div>', margin: { top: '40pt', bottom: '40pt', left: '36pt', right: '36pt' } });
+const baselinePdf = await page.pdf({ format: 'A4', landscape: true, printBackground: true, displayHeaderFooter: true, headerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">BENCHMARK</div>', footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center">BENCHMARK · <span class="pageNumber"></span> / <span class="totalPages"></span></div>', margin: { top: '14mm', bottom: '14mm', left: '12.7mm', right: '12.7mm' } });
 const baselineMs = performance.now() - started;
 await browser.close();
 await host.close();
