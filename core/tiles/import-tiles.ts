@@ -3,7 +3,7 @@
  * quantized-mesh terrain folders, and 3D Tiles as a folder, .3tz or .3dtiles. One transaction per import: the layer
  * lands whole or the project stays as it was.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from '../project/project-file.js';
@@ -39,7 +39,8 @@ export function tileSourceType(path: string): TileSourceType | undefined {
   if (!isDirectory) return fileTypes[extname(path).toLowerCase()];
   if (isTerrainFolder(path)) return 'terrain-folder';
   if (isTilesetFolder(path)) return '3dtiles-folder';
-  return 'xyz-folder';
+  // A z/x/y folder starts with zoom-level folders; anything else (a folder of registry files) is not a tile source.
+  return readdirSync(path, { withFileTypes: true }).some((e) => e.isDirectory() && /^\d{1,2}$/.test(e.name)) ? 'xyz-folder' : undefined;
 }
 
 const kinds: Record<TileSourceType, LayerKind> = {
@@ -61,7 +62,7 @@ export async function importTiles(project: ProjectFile, path: string, options: T
   }
   const type = tileSourceType(path);
   if (!type) {
-    throw new StoreyError('BAD_INPUT', `${basename(path)} is not a tile source Storey knows (.mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json, tileset.json or z/x/y tiles).`);
+    throw new StoreyError('BAD_INPUT', `${basename(path)} is not a tile source Storey knows (.mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json, tileset.json or z/x/y tile folders).`);
   }
   if (isFile === type.endsWith('-folder')) throw new StoreyError('BAD_INPUT', `${basename(path)} is not a ${type.endsWith('-folder') ? 'folder' : 'file'}.`);
   // A folder called just "tiles" says little; its parent (nl-heuvelrug-terrain/tiles) names the data.
