@@ -50,9 +50,10 @@ function readLegend(legend: HTMLElement): PrintSnapshot['legend'] {
 export function printHooks(globe: PrintGlobe, container: HTMLElement, legend: HTMLElement) {
   return {
     renderAtDevicePixels: () => globe.renderAtDevicePixels(),
-    /** Resolves once buildings and tiles are in and `frames` more frames have been drawn. */
-    whenRendered: async (frames = 4, timeoutMs = 90_000): Promise<void> => {
+    /** Resolves, with the number of frames drawn, once buildings and tiles are in for `frames` frames in a row. */
+    whenRendered: async (frames = 4, timeoutMs = 180_000): Promise<number> => {
       const started = Date.now();
+      const first = globe.state.frames;
       let drawn = 0;
       while (Date.now() - started < timeoutMs) {
         const before = globe.state.frames;
@@ -60,7 +61,7 @@ export function printHooks(globe: PrintGlobe, container: HTMLElement, legend: HT
         while (globe.state.frames === before && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 20));
         const { buildingsReady, tilesLoaded } = globe.state;
         drawn = buildingsReady && tilesLoaded ? drawn + 1 : 0;
-        if (drawn >= frames) return;
+        if (drawn >= frames) return globe.state.frames - first;
       }
       throw new Error(`the view did not finish drawing within ${timeoutMs / 1000} s`);
     },

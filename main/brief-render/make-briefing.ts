@@ -3,7 +3,8 @@
  * by core/brief. The CLI runs it on a project file (starting a read-only web host for the page to load); the web
  * host runs it against itself.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BriefingSpec } from '../../common/briefing.js';
 import type { SavedView, StoreyApi } from '../../common/contract.js';
@@ -80,11 +81,17 @@ export function builtRenderer(): string {
 
 /** A briefing of a project file: opens it read-only behind a loopback web host for the maps. */
 export async function briefingFromFile(projectPath: string, spec: BriefingSpec, progress?: BriefingProgress, now?: Date): Promise<BriefingOutput> {
-  const host = await startWebHost({ projectPath, staticRoot: builtRenderer(), readOnly: true });
+  // A private state file: making a briefing should not add the project to the user's recent list.
+  const scratch = mkdtempSync(join(tmpdir(), 'storey-brief-'));
   try {
-    const project = host.project;
-    return await makeBriefing({ api: new ProjectApi(project), project, spec, host, progress, now });
+    const host = await startWebHost({ projectPath, staticRoot: builtRenderer(), readOnly: true, stateFile: join(scratch, 'state.json') });
+    try {
+      const project = host.project;
+      return await makeBriefing({ api: new ProjectApi(project), project, spec, host, progress, now });
+    } finally {
+      await host.close();
+    }
   } finally {
-    await host.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

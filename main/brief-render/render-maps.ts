@@ -55,7 +55,7 @@ interface PrintView {
   globeState(): { buildingsReady: boolean; tilesLoaded: boolean };
   print: {
     renderAtDevicePixels(): void;
-    whenRendered(frames?: number): Promise<void>;
+    whenRendered(frames?: number): Promise<number>;
     snapshot(): { centre: { lonDegrees: number; latDegrees: number }; metresPerCssPixel: number; northDegrees: number; legend: MapImage['legend'] };
   };
 }
@@ -125,12 +125,14 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     const images: MapImage[] = [];
     for (const [i, view] of options.views.entries()) {
       progress(`rendering map ${i + 1} of ${options.views.length}: ${view.name}`);
-      const snapshot = await page.evaluate(async (state) => {
+      const started = performance.now();
+      const { frames, ...snapshot } = await page.evaluate(async (state) => {
         const storeyView = (globalThis as unknown as PageGlobals).storeyView!;
         await storeyView.applyView(state);
-        await storeyView.print.whenRendered(3);
-        return storeyView.print.snapshot();
+        const frames = await storeyView.print.whenRendered(3);
+        return { frames, ...storeyView.print.snapshot() };
       }, view.state);
+      progress(`map ${i + 1} drawn in ${((performance.now() - started) / 1000).toFixed(1)} s (${frames} frames)`);
       const png = await page.locator('#globe canvas').first().screenshot({ type: 'png', animations: 'disabled' });
       images.push({
         viewId: view.id,

@@ -18,6 +18,8 @@ import { loadProfile } from '../../core/import/profile.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { briefingFromFile } from '../../main/brief-render/make-briefing.js';
+import { startWebHost } from '../../main/web/web-host.js';
+import { launchChromium, openGuardedPage, waitForCity } from '../support/chromium.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
 
@@ -63,22 +65,59 @@ before(async () => {
   });
   project.close();
 
-  const spec = BriefingSpec.parse({
-    title, author: 'Test Analyst', marking, paper: 'a4', orientation: 'landscape',
-    viewIds: ['Lærkeparken from the south', 'Odense C by year'],
-    buildingIds: [LAERKEPARKEN, OESTRE],
-    includeTable: true,
-    filter: [{ attribute: 'floorCount', operator: '>=', value: 4 }],
-  });
-  const result = await briefingFromFile(path, spec);
-  pdfPath = join(dir, 'briefing.pdf');
-  writeFileSync(pdfPath, result.pdf);
-  pageCount = result.pageCount;
+  // The whole path a person takes: the workstation in Chromium, a saved state with a filter and a selected building,
+  // File ▸ Export briefing (Ctrl+P), the web host rendering the maps with its own headless Chromium, the PDF back.
+  const host = await startWebHost({ projectPath: path, staticRoot: join(root, 'dist', 'renderer'), readOnly: true, stateFile: join(dir, 'state.json') });
+  const browser = await launchChromium();
+  try {
+    const { page, external, errors } = await openGuardedPage(browser, host.origin);
+    await page.goto(host.url);
+    await waitForCity(page);
+    await page.evaluate((state) => (window as unknown as { storeyView: { applyView(s: unknown): Promise<void> } }).storeyView.applyView(state), {
+      camera: { lonDegrees: 10.4306, latDegrees: 55.4005, heightMeters: 350, headingDegrees: 20, pitchDegrees: -40, rollDegrees: 0 },
+      style: null,
+      filter: [{ attribute: 'floorCount', operator: '>=', value: 4 }],
+      selection: { buildingId: LAERKEPARKEN, floorId: null },
+    });
+    await page.keyboard.press('Control+p');
+    await page.locator('#briefing-views input').nth(1).waitFor();
+    await page.fill('#briefing-title-input', title);
+    await page.fill('#briefing-author', 'Test Analyst');
+    await page.fill('#briefing-marking', marking);
+    for (const name of ['Lærkeparken from the south', 'Odense C by year']) await page.locator(`#briefing-views input[data-view-name="${name}"]`).check();
+    assert.ok(await page.locator('#briefing-building').isChecked(), 'the selected building is offered, checked');
+    await page.fill('#briefing-more-buildings', OESTRE);
+    assert.ok(await page.locator('#briefing-table').isChecked(), 'the table of the current filter is offered, checked');
+    mkdirSync(outputDir, { recursive: true });
+    await page.click('#briefing-start');
+    await page.locator('#briefing-progress').waitFor();
+    await page.waitForFunction(() => document.body.dataset['briefing'] || document.querySelector('.briefing-dialog .import-status p'), undefined, { timeout: 600_000, polling: 1000 });
+    await page.screenshot({ path: join(dir, 'dialog.png') });
+    const done = await page.evaluate(() => document.body.dataset['briefing'] ?? '');
+    assert.ok(done, `the dialog says: ${await page.locator('.briefing-dialog .import-status').innerText()} ${errors.join('; ')}`);
+    pageCount = Number(done.split(':')[0]);
+    const base64 = await page.evaluate(async () => {
+      const blob = await (await fetch((document.getElementById('briefing-download') as HTMLAnchorElement).href)).blob();
+      return await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result).split(',')[1]!);
+        reader.readAsDataURL(blob);
+      });
+    });
+    // The dialog opens the PDF in Chromium's own viewer, which loads chrome:// resources: only network requests count.
+    assert.deepEqual(external.filter((url) => /^(https?|wss?):/.test(url)), [], 'nothing left the machine');
+    pdfPath = join(dir, 'briefing.pdf');
+    writeFileSync(pdfPath, Buffer.from(base64, 'base64'));
+  } finally {
+    await browser.close();
+    await host.close();
+  }
   pages = run('pdftotext', ['-layout', pdfPath, '-']).split('\f').slice(0, -1);
   // The sample kept for people to look at: every page as a PNG.
   rmSync(outputDir, { recursive: true, force: true });
   mkdirSync(outputDir, { recursive: true });
-  writeFileSync(join(outputDir, 'briefing.pdf'), result.pdf);
+  writeFileSync(join(outputDir, 'briefing.pdf'), readFileSync(pdfPath));
+  writeFileSync(join(outputDir, 'dialog.png'), readFileSync(join(dir, 'dialog.png')));
   run('pdftoppm', ['-r', '60', '-png', pdfPath, join(outputDir, 'page')]);
 });
 
@@ -88,7 +127,7 @@ test('the page count is what pdfinfo reads, and every page says "n / N"', () => 
   // cover, 2 maps, at least 3 pages per building (attributes and unit table), summary, provenance
   assert.ok(pageCount >= 1 + 2 + 4 + 1 + 1, `only ${pageCount} pages`);
   pages.forEach((text, i) => assert.match(text, new RegExp(`\\b${i + 1} / ${pageCount}\\b`), `page ${i + 1} has no page number`));
-  assert.equal(readdirSync(outputDir).filter((f) => f.endsWith('.png')).length, pageCount);
+  assert.equal(readdirSync(outputDir).filter((f) => f.startsWith('page')).length, pageCount);
 });
 
 test('the title is on the cover and the marking in the header and footer of every page', () => {
@@ -188,17 +227,19 @@ test('the summary counts the filtered buildings and provenance names the import 
   assert.ok(last.includes('GeoDanmark, BBR, DAR'));
 });
 
-test('paper sizes and orientations give the pages pdfinfo reports (composition only)', async () => {
+test('paper sizes and orientations give the pages pdfinfo reports (composition and the CLI, no maps)', async () => {
   const project = ProjectFile.open(path, { readOnly: true });
   try {
-    for (const [paper, orientation, expected] of [['a3', 'portrait', '841.89 x 1190.55'], ['letter', 'landscape', '792 x 612']] as const) {
-      const spec = BriefingSpec.parse({ title: 'Sizes', paper, orientation, buildingIds: [OESTRE] });
-      const { pdf } = await composeBriefing({ api: new ProjectApi(project), project, spec, maps: [] });
-      const file = join(dir, `${paper}.pdf`);
-      writeFileSync(file, pdf);
-      assert.match(run('pdfinfo', [file]), new RegExp(`Page size:\\s+${expected.replace(/\./g, '\\.')} pts`));
-      assert.match(run('pdftotext', [file, '-']), /UNCLASSIFIED/, 'the default marking');
-    }
+    const a3 = join(dir, 'a3.pdf');
+    const spec = BriefingSpec.parse({ title: 'Sizes', paper: 'a3', orientation: 'portrait', buildingIds: [OESTRE] });
+    writeFileSync(a3, (await composeBriefing({ api: new ProjectApi(project), project, spec, maps: [] })).pdf);
+    assert.match(run('pdfinfo', [a3]), /Page size:\s+841\.89 x 1190\.55 pts/);
+    assert.match(run('pdftotext', [a3, '-']), /UNCLASSIFIED/, 'the default marking');
+    // The command line's own path, without maps: Letter landscape.
+    const letter = join(dir, 'letter.pdf');
+    const out = run(process.execPath, [join(root, 'bin', 'storey.mjs'), 'brief', path, '--out', letter, '--paper', 'letter-landscape', '--building', OESTRE, '--title', 'Letter']);
+    assert.match(out, /Wrote .*letter\.pdf: \d+ pages/);
+    assert.match(run('pdfinfo', [letter]), /Page size:\s+792 x 612 pts/);
   } finally {
     project.close();
   }
