@@ -22,6 +22,7 @@ import { importTiles, tileSourceType } from '../core/tiles/import-tiles.js';
 import { exportLayer } from '../core/tiles/export-tiles.js';
 import { TileStore } from '../core/tiles/tile-store.js';
 import { describeLayer } from '../core/tiles/describe-layer.js';
+import { tileBuildings } from '../core/tiler/tiler.js';
 
 const HELP = `storey — offline 3D city workstation
 
@@ -39,6 +40,8 @@ Usage:
       The tile layers of a project: kind, format, tiles, size, zooms, extent, attribution.
   storey export-layer FILE.storey LAYER --out OUT [--overwrite]
       Write a layer (id or name) out: imagery as MBTiles, 3D Tiles as a .3dtiles package.
+  storey tile FILE.storey [--leaf-size N]
+      Tile the project's buildings into a 3D Tiles 1.1 layer (glTF with feature ids and registry properties).
   storey search FILE.storey "QUERY" [--limit N] [--json]
       Address search: every word a prefix, accents and case ignored.
   storey copy FILE.storey COPY.storey [--overwrite]
@@ -233,6 +236,30 @@ async function commandExportLayer(args: string[]): Promise<void> {
   }
 }
 
+async function commandTile(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'leaf-size': { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('storey tile needs one project file');
+  const leafSize = values['leaf-size'] === undefined ? undefined : Number(values['leaf-size']);
+  if (leafSize !== undefined && !(Number.isInteger(leafSize) && leafSize >= 1)) throw new UsageError(`--leaf-size must be a positive whole number, not "${values['leaf-size']}"`);
+  const project = ProjectFile.open(positionals[0]!);
+  try {
+    let last = 0;
+    const report = await tileBuildings(project, {
+      leafSize,
+      onProgress: (done, total) => {
+        const percent = Math.floor((done / total) * 100);
+        if (percent >= last + 10 || done === total) {
+          last = percent;
+          process.stderr.write(`  tiling: ${done} of ${total} buildings\n`);
+        }
+      },
+    });
+    console.log(`Tiled ${report.buildings} buildings into ${report.tiles} tiles (${(report.bytes / 1024 / 1024).toFixed(1)} MB, ${report.depth + 1} levels) in ${(report.durationMs / 1000).toFixed(1)} s: layer ${report.layer.id}.`);
+  } finally {
+    project.close();
+  }
+}
+
 async function commandSearch(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -333,6 +360,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'export-layer':
         await commandExportLayer(rest);
+        return 0;
+      case 'tile':
+        await commandTile(rest);
         return 0;
       case 'search':
         await commandSearch(rest);
