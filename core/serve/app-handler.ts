@@ -37,6 +37,8 @@ export const securityHeaders: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  // Even a person clicking "Allow" cannot hand the page these: Storey needs none of them.
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), clipboard-read=(), display-capture=(), usb=(), serial=(), hid=(), bluetooth=(), midi=(), payment=()',
 };
 
 const contentTypes: Record<string, string> = {

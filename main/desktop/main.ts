@@ -2,7 +2,7 @@
  * The Electron main process: one window on the storey:// scheme, the project behind IPC. Everything with logic in
  * it lives in core/; this file wires Electron to it.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -11,10 +11,10 @@ import { apiChannel } from '../../common/operations.js';
 import { createDispatcher } from '../../core/api/dispatch.js';
 import { ensureSampleProject } from '../../core/paths.js';
 import { Workspace, type FilePurpose } from '../../core/workspace/workspace.js';
-import { createStaticHandler } from '../../core/serve/app-handler.js';
+import { createStaticHandler, securityHeaders } from '../../core/serve/app-handler.js';
 import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX, withoutContentEncoding } from '../../core/serve/tile-handler.js';
 import { StoreyError } from '../../common/errors.js';
-import { APP_ORIGIN, installSessionPolicy, isTrustedSender } from './security.js';
+import { APP_ORIGIN, guardedApiHandler, installSessionPolicy } from './security.js';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'storey', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
@@ -95,16 +95,16 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  installSessionPolicy();
+  installSessionPolicy({ app, session, shell });
   const serve = createStaticHandler(join(appRoot, 'dist', 'renderer'));
   // Tiles come from whichever project is open; the workspace is made below, before any window can ask.
   const serveTiles = createTileHandler(projectTileStore(() => workspace.project), { onDamaged: (error) => console.error('storey:', error.message) });
   protocol.handle('storey', async (request) => {
     const url = new URL(request.url);
-    if (url.host !== 'app') return new Response('Not found', { status: 404 });
+    if (url.host !== 'app') return new Response('Not found', { status: 404, headers: securityHeaders });
     const conditional = { 'if-none-match': request.headers.get('if-none-match') ?? undefined };
     const response = url.pathname.startsWith(TILE_ROUTE_PREFIX) ? withoutContentEncoding(serveTiles(url.pathname + url.search, conditional)) : await serve(url.pathname + url.search, conditional);
-    return new Response(response.body ? Buffer.from(response.body) : null, { status: response.status, headers: response.headers });
+    return new Response(response.body ? Buffer.from(response.body) : null, { status: response.status, headers: { ...securityHeaders, ...response.headers } });
   });
 
   const workspace = new Workspace({
@@ -123,13 +123,7 @@ async function start(): Promise<void> {
     dialog.showErrorBox('Storey cannot open the sample project', error instanceof StoreyError ? error.message : String(error));
   }
   const dispatch = createDispatcher(workspace.api);
-  ipcMain.handle(apiChannel, async (event, operation: unknown, input: unknown) => {
-    if (!isTrustedSender(event, (contents) => [...windows].some((w) => w.webContents === contents))) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the call did not come from a Storey window.' } };
-    }
-    if (typeof operation !== 'string') return { ok: false, error: { code: 'BAD_ARGUMENT', message: 'Operation name must be a string.' } };
-    return dispatch(operation, input);
-  });
+  ipcMain.handle(apiChannel, guardedApiHandler((contents) => [...windows].some((w) => w.webContents === contents), dispatch));
 
   createWindow();
   app.on('activate', () => {

@@ -71,7 +71,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 function send(res: ServerResponse, response: HandlerResponse, headOnly = false): void {
-  res.writeHead(response.status, response.headers);
+  // Every response carries the CSP and the other security headers, tiles and 304s included.
+  res.writeHead(response.status, { ...securityHeaders, ...response.headers });
   res.end(headOnly ? undefined : response.body ?? undefined);
 }
 
