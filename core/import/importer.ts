@@ -77,7 +77,10 @@ export function assignInputs(profile: Profile, files: string[]): { assigned: Arr
   return { assigned, ignored };
 }
 
-const lc = (value: string) => value.toLowerCase();
+// Most registry ids (UUIDs, numbers) are lower case already: a string made only of characters that lower-casing
+// leaves alone is returned as it is, sparing a new string per lookup.
+const unchangedByLowerCase = /^[a-z0-9_.:/ -]*$/;
+const lc = (value: string) => (unchangedByLowerCase.test(value) ? value : value.toLowerCase());
 
 /** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
 class FieldReader {
@@ -141,7 +144,9 @@ class FieldReader {
     return [...new Set([this.input.id, ...Object.values(this.input.fields), ...this.input.attributes, ...Object.keys(this.input.where ?? {})].filter((c): c is string => !!c))];
   }
   keep(row: SourceRow): boolean {
-    for (const [column, expected] of this.where) {
+    for (let i = 0; i < this.where.length; i++) {
+      const column = this.where[i]![0];
+      const expected = this.where[i]![1];
       const value = row.values[column];
       if (expected === null) {
         if (!(value === null || value === undefined || value === '')) return false;

@@ -182,7 +182,9 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
   const separator = delimiter ?? detectDelimiter(path);
   let header: string[] | null = null;
   // Header positions of the kept columns; a wanted column the file lacks is simply absent from the values.
-  let keep: Array<[string, number]> = [];
+  // (Two plain arrays rather than [name, index] pairs: destructuring pairs allocates an iterator per field.)
+  let keepNames: string[] = [];
+  let keepIndexes: number[] = [];
   let pending: string | null = null;
   let pendingLine = 0;
   for await (const { first, lines } of readLines(path)) {
@@ -208,7 +210,10 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
           continue;
         }
         const values: Record<string, string> = {};
-        for (const [column, index] of keep) values[column] = text.slice(bounds[index]!, bounds[index + 1]! - separator.length);
+        for (let k = 0; k < keepNames.length; k++) {
+          const index = keepIndexes[k]!;
+          values[keepNames[k]!] = text.slice(bounds[index]!, bounds[index + 1]! - separator.length);
+        }
         batch.push({ where, values });
         continue;
       }
@@ -234,7 +239,8 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
         header = fields.map((f) => f.trim());
         for (const column of header) options.seen?.add(column);
         const wanted = options.columns ?? header;
-        keep = wanted.map((column) => [column, header!.indexOf(column)] as [string, number]).filter(([, index]) => index >= 0);
+        keepNames = wanted.filter((column) => header!.includes(column));
+        keepIndexes = keepNames.map((column) => header!.indexOf(column));
         continue;
       }
       if (text === '') continue;
@@ -248,7 +254,7 @@ export async function* readCsv(path: string, delimiter: string | undefined, prob
         continue;
       }
       const values: Record<string, string> = {};
-      for (const [column, index] of keep) values[column] = fields[index]!;
+      for (let k = 0; k < keepNames.length; k++) values[keepNames[k]!] = fields[keepIndexes[k]!]!;
       batch.push({ where, values });
     }
     if (batch.length) yield batch;
