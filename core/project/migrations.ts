@@ -265,4 +265,76 @@ migrations.push({
   },
 });
 
+migrations.push({
+  version: 4,
+  name: 'sync: change log by generation, tokens and audit (server); staging and item state (workstation)',
+  up(db) {
+    db.exec(`
+      -- Server: the latest served state of every record, tile and layer, and the generation of its last change.
+      CREATE TABLE storey_changes (
+        tbl TEXT NOT NULL,
+        key TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('put', 'delete')),
+        row_hash TEXT,
+        row_json TEXT,
+        sha256 TEXT,
+        minx REAL, miny REAL, maxx REAL, maxy REAL,
+        ever_minx REAL, ever_miny REAL, ever_maxx REAL, ever_maxy REAL,
+        PRIMARY KEY (tbl, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX storey_changes_generation ON storey_changes(generation);
+      CREATE TABLE storey_generations (generation INTEGER PRIMARY KEY, created_at TEXT NOT NULL, summary TEXT NOT NULL);
+      CREATE TABLE storey_sync_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        area TEXT,
+        fields TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE TABLE storey_sync_audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        token_id TEXT,
+        token_name TEXT,
+        remote TEXT,
+        route TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE TABLE storey_sync_items (
+        owner TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('note', 'view')),
+        id TEXT NOT NULL,
+        rev INTEGER NOT NULL,
+        body TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, kind, id)
+      ) WITHOUT ROWID;
+      -- Workstation: rows fetched for the next generation, applied in one transaction.
+      CREATE TABLE storey_sync_staging (
+        tbl TEXT NOT NULL,
+        key TEXT NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('put', 'delete')),
+        row_json TEXT,
+        sha256 TEXT,
+        PRIMARY KEY (tbl, key)
+      ) WITHOUT ROWID;
+      -- Workstation: what each note and view looked like when it last synced (revision and content hash).
+      CREATE TABLE storey_sync_local (kind TEXT NOT NULL, id TEXT NOT NULL, rev INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+      CREATE TABLE storey_sync_conflicts (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        copy_id TEXT NOT NULL,
+        server_rev INTEGER NOT NULL,
+        detected_at TEXT NOT NULL,
+        PRIMARY KEY (kind, copy_id)
+      ) WITHOUT ROWID;
+    `);
+  },
+});
+
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -98,6 +98,8 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; DROP TABLE storey_views; DROP TABLE storey_notes;
            DROP INDEX buildings_registry_id_lower; DROP INDEX floors_registry_id_lower; DROP INDEX stairwells_registry_id_lower;
            DROP INDEX units_registry_id_lower; DROP INDEX addresses_registry_id_lower;
+           DROP TABLE storey_changes; DROP TABLE storey_generations; DROP TABLE storey_sync_tokens; DROP TABLE storey_sync_audit;
+           DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts;
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();
@@ -107,6 +109,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_address_search').pluck().get(), addressCount);
   assert.ok((project.db.prepare(`SELECT count(*) FROM storey_address_search WHERE storey_address_search MATCH '"sondergade"*'`).pluck().get() as number) > 0);
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_views').pluck().get(), 0, 'schema 3 tables exist after the upgrade');
+  assert.equal(project.db.prepare('SELECT count(*) FROM storey_changes').pluck().get(), 0, 'schema 4 sync tables exist after the upgrade');
   project.close();
 });
 
