@@ -53,6 +53,18 @@ export function checkProjectFileName(fileName: string): string {
   return name.endsWith(PROJECT_EXTENSION) ? name : `${name}${PROJECT_EXTENSION}`;
 }
 
+/**
+ * Opening does not read the whole file (that would not be instant at 5 GB), so damaged pages show up when a query
+ * reaches them: that is reported as the file being damaged, with the way out, not as an internal error.
+ */
+function damagedAsSuch(error: unknown, fileName: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_CORRUPT_INDEX' || code === 'SQLITE_NOTADB') {
+    return new StoreyError('DAMAGED', `${fileName} is damaged (${(error as Error).message}). Nothing was changed; close it and open the last good copy, or run \`storey check\` on it.`, { cause: error });
+  }
+  return error;
+}
+
 export class Workspace {
   private current: OpenProject | null = null;
   readonly state: StateStore;
@@ -276,8 +288,13 @@ export class Workspace {
     for (const name of operationNames) {
       const handler = own[name] as ((input: unknown) => Promise<unknown>) | undefined;
       api[name] = handler ?? (async (input: unknown) => {
-        const target = this.require().api as unknown as Record<OperationName, (input: unknown) => Promise<unknown>>;
-        return target[name].call(target, input);
+        const open = this.require();
+        const target = open.api as unknown as Record<OperationName, (input: unknown) => Promise<unknown>>;
+        try {
+          return await target[name].call(target, input);
+        } catch (error) {
+          throw damagedAsSuch(error, open.project.fileName);
+        }
       });
     }
     return api as unknown as StoreyApi;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { StoreyError } from '../../common/errors.js';
 import { lockPathOf } from '../../core/project/lock.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
@@ -128,4 +129,30 @@ test('without a project, project operations say so', async () => {
   const workspace = new Workspace({ host: 'web', stateFile: join(dir, 'none.json'), folder: dir });
   await assert.rejects(workspace.api.getProjectInfo({}), (e: unknown) => e instanceof StoreyError && e.code === 'NO_PROJECT' && /File menu/.test(e.message));
   assert.equal((await workspace.api.getHostInfo({})).projectOpen, false);
+});
+
+test('damaged pages found after opening are reported as a damaged file, not an internal error', async () => {
+  const project = join(dir, 'pages.storey');
+  createSampleProject(project).close();
+  // Damage the leaf pages of the buildings table (not the header or the schema): the file opens, queries fail.
+  const probe = new Database(project, { readonly: true });
+  const pages = probe.prepare(`SELECT pageno FROM dbstat WHERE name = 'buildings' AND pagetype = 'leaf'`).pluck().all() as number[];
+  probe.close();
+  assert.ok(pages.length > 5);
+  const bytes = readFileSync(project);
+  const pageSize = bytes.readUInt16BE(16);
+  for (const page of pages) bytes.fill(0x5a, (page - 1) * pageSize, page * pageSize);
+  writeFileSync(project, bytes);
+  const workspace = desktop();
+  const opened = await workspace.api.openProject({ ref: { kind: 'path', path: project }, readOnly: true });
+  assert.ok(opened.opened, 'opening does not read every page');
+  const failures: unknown[] = [];
+  for (const call of [() => workspace.api.listBuildingShapes({}), () => workspace.api.searchAddresses({ query: 'a' }), () => workspace.api.queryBuildings({ conditions: [] })]) {
+    await call().catch((error: unknown) => failures.push(error));
+  }
+  assert.ok(failures.length > 0, 'some query reaches a damaged page');
+  for (const error of failures) {
+    assert.ok(error instanceof StoreyError && error.code === 'DAMAGED' && /pages\.storey is damaged/.test(error.message), String(error));
+  }
+  workspace.close();
 });
