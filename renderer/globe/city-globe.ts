@@ -509,9 +509,13 @@ export class CityGlobe {
     return { lonDegrees: CesiumMath.toDegrees(carto.longitude), latDegrees: CesiumMath.toDegrees(carto.latitude) };
   }
 
-  /** For print maps: render at the device pixel ratio (sharp at print resolution) instead of CSS pixels. */
-  renderAtDevicePixels(): void {
+  /**
+   * For print maps: render at the device pixel ratio (sharp at print resolution) instead of CSS pixels, times
+   * `scale` (below 1 for cheap frames while tiles load).
+   */
+  renderAtDevicePixels(scale = 1): void {
     this.widget.useBrowserRecommendedResolution = false;
+    this.widget.resolutionScale = scale;
     this.widget.resize();
     this.widget.scene.requestRender();
   }
