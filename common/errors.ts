@@ -21,6 +21,10 @@ export const errorCodes = [
   'DISK_FULL',
   'NO_PROJECT',
   'NOT_SUPPORTED',
+  /** The project file is encrypted and no passphrase was given. */
+  'ENCRYPTED',
+  /** The passphrase given for an encrypted project does not open it. */
+  'WRONG_KEY',
   'INTERNAL',
 ] as const;
 

@@ -21,10 +21,23 @@ function diskError(error: unknown, what: string): StoreyError {
   return new StoreyError('INTERNAL', `${what}: ${text}`, { cause: error });
 }
 
-/** Writes a consistent copy of the project to destPath. Refuses to overwrite unless asked. */
-export function saveCopy(project: ProjectFile, destPath: string, options: { overwrite?: boolean } = {}): void {
+/**
+ * Writes a consistent copy of the project to destPath. Refuses to overwrite unless asked. An encrypted project's copy
+ * is encrypted with the same passphrase unless `passphrase` says otherwise: a string encrypts the copy with it (a copy
+ * for a colleague), null writes a plain copy.
+ */
+export function saveCopy(project: ProjectFile, destPath: string, options: { overwrite?: boolean; passphrase?: string | null } = {}): void {
   if (existsSync(destPath) && !options.overwrite) {
     throw new StoreyError('ALREADY_EXISTS', `${destPath} already exists; choose another name.`);
+  }
+  if (project.encrypted || (options.passphrase !== undefined && options.passphrase !== null)) {
+    try {
+      if (options.passphrase === undefined) project.writeCopyWithSameKey(destPath);
+      else project.writeCopyWithKey(destPath, options.passphrase);
+    } catch (error) {
+      throw error instanceof StoreyError ? error : diskError(error, `Cannot save a copy of ${project.fileName} as ${basename(destPath)}`);
+    }
+    return;
   }
   const temporary = `${destPath}.partial-${process.pid}`;
   rmSync(temporary, { force: true });

@@ -10,6 +10,7 @@ import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
 import { acquireWriteLock, releaseWriteLock } from './lock.js';
+import { checkPassphrase, createEncrypted, looksEncrypted, needsKey, openEncrypted, writeRekeyedCopy } from './encryption.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -23,6 +24,8 @@ export interface NewProjectOptions {
   name: string;
   description?: string;
   synthetic?: boolean;
+  /** Creates the project encrypted with this passphrase (core/project/encryption.ts). */
+  passphrase?: string;
 }
 
 export interface OpenOptions {
@@ -32,6 +35,8 @@ export interface OpenOptions {
    * running off the host's event loop).
    */
   withoutLock?: boolean;
+  /** The passphrase of an encrypted project; without it such a file is refused with ENCRYPTED. */
+  passphrase?: string;
 }
 
 function databaseOptions(readOnly: boolean): Database.Options {
@@ -57,7 +62,8 @@ function sqliteCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
-function checkIsSqliteFile(path: string): void {
+/** Checks the file is a database; true when it is an encrypted one (which needs the passphrase). */
+function checkIsSqliteFile(path: string, passphrase?: string): boolean {
   let size: number;
   try {
     const stat = statSync(path);
@@ -81,11 +87,16 @@ function checkIsSqliteFile(path: string): void {
     throw new StoreyError('READ_ONLY', `${basename(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { cause: error });
   }
   if (header.toString('latin1') !== SQLITE_MAGIC) {
+    if (looksEncrypted(path)) {
+      if (passphrase === undefined) throw needsKey(path);
+      return true;
+    }
     throw new StoreyError(
       'NOT_SQLITE',
       `${basename(path)} is not a SQLite database, so it cannot be a Storey project file.`,
     );
   }
+  return false;
 }
 
 export class ProjectFile {
@@ -94,7 +105,26 @@ export class ProjectFile {
     readonly db: SqliteDatabase,
     readonly readOnly: boolean,
     private locked: boolean,
+    private readonly passphrase?: string,
   ) {}
+
+  /** Whether the file is encrypted (it was opened or created with a passphrase). */
+  get encrypted(): boolean {
+    return this.passphrase !== undefined;
+  }
+
+  /**
+   * Writes a consistent copy under another key: a passphrase, or null for a plain copy. The project's own passphrase
+   * never leaves this object.
+   */
+  writeCopyWithKey(destPath: string, passphrase: string | null): void {
+    writeRekeyedCopy(this.db, destPath, { from: this.passphrase, to: passphrase });
+  }
+
+  /** The same encryption as this project: encrypted with its passphrase, or plain. */
+  writeCopyWithSameKey(destPath: string): void {
+    this.writeCopyWithKey(destPath, this.passphrase ?? null);
+  }
 
   /** Creates a new, empty project at path. Refuses to overwrite an existing file. */
   static create(path: string, options: NewProjectOptions): ProjectFile {
@@ -105,8 +135,9 @@ export class ProjectFile {
     } catch (error) {
       if (error instanceof StoreyError) throw error;
     }
+    if (options.passphrase !== undefined) checkPassphrase(options.passphrase);
     try {
-      db = new Database(path, { ...databaseOptions(false), fileMustExist: false });
+      db = options.passphrase !== undefined ? createEncrypted(path, options.passphrase) : new Database(path, { ...databaseOptions(false), fileMustExist: false });
     } catch (error) {
       throw new StoreyError('NOT_FOUND', `Cannot create ${path}: ${(error as Error).message}`, { cause: error });
     }
@@ -122,7 +153,7 @@ export class ProjectFile {
     db.pragma(`application_id = ${GPKG_APPLICATION_ID}`);
     db.pragma(`user_version = ${GPKG_USER_VERSION}`);
     db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    const project = new ProjectFile(path, db, false, true);
+    const project = new ProjectFile(path, db, false, true, options.passphrase);
     project.migrate(0);
     const now = new Date().toISOString();
     project.setMeta('format', 'storey');
@@ -138,13 +169,15 @@ export class ProjectFile {
    * or READ_ONLY (an older file opened read-only cannot be upgraded). A refused file is left untouched.
    */
   static open(path: string, options: OpenOptions = {}): ProjectFile {
-    checkIsSqliteFile(path);
+    const encrypted = checkIsSqliteFile(path, options.passphrase);
+    const passphrase = encrypted ? options.passphrase : undefined;
+    const connect = (readonly: boolean) => (passphrase !== undefined ? openEncrypted(path, passphrase, { readonly }) : new Database(path, databaseOptions(readonly)));
     const name = basename(path);
     // Inspect read-only first, so nothing is written to a file we end up refusing.
     let version: number;
     let probe: SqliteDatabase;
     try {
-      probe = new Database(path, databaseOptions(true));
+      probe = connect(true);
     } catch (error) {
       throw asOpenError(error, name);
     }
@@ -184,7 +217,7 @@ export class ProjectFile {
     if (lock) acquireWriteLock(path);
     let db: SqliteDatabase;
     try {
-      db = new Database(path, databaseOptions(readOnly));
+      db = connect(readOnly);
       registerSpatialFunctions(db);
       if (!readOnly) db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL keeps the file consistent through a crash (only the very last commit may be lost to a
@@ -196,7 +229,7 @@ export class ProjectFile {
       if (lock) releaseWriteLock(path);
       throw asOpenError(error, name);
     }
-    const project = new ProjectFile(path, db, readOnly, lock);
+    const project = new ProjectFile(path, db, readOnly, lock, passphrase);
     if (version < latestSchemaVersion) {
       try {
         project.migrate(version);
