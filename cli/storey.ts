@@ -23,6 +23,8 @@ import { exportLayer } from '../core/tiles/export-tiles.js';
 import { TileStore } from '../core/tiles/tile-store.js';
 import { describeLayer } from '../core/tiles/describe-layer.js';
 import { tileBuildings } from '../core/tiler/tiler.js';
+import { commandDecrypt, commandEncrypt, encryptHelp } from './encrypt-command.js';
+import { newPassphrase, openProject } from './passphrase.js';
 
 const HELP = `storey — offline 3D city workstation
 
@@ -44,8 +46,10 @@ Usage:
       Tile the project's buildings into a 3D Tiles 1.1 layer (glTF with feature ids and registry properties).
   storey search FILE.storey "QUERY" [--limit N] [--json]
       Address search: every word a prefix, accents and case ignored.
-  storey copy FILE.storey COPY.storey [--overwrite]
-      A consistent copy of a project, even while it is open elsewhere.
+  storey copy FILE.storey COPY.storey [--overwrite] [--encrypt]
+      A consistent copy of a project, even while it is open elsewhere. An encrypted project's copy keeps its
+      passphrase; --encrypt encrypts the copy with another one (STOREY_NEW_PASSPHRASE, or asked), e.g. for a colleague.
+${encryptHelp}
   storey check FILE.storey
       SQLite's integrity check of a project (exit code 1 when damaged).
 ${briefHelp}
@@ -57,6 +61,8 @@ ${briefHelp}
 
 Environment:
   STOREY_HOME   folder for the sample project and settings (default: the platform's user data folder)
+  STOREY_PASSPHRASE       passphrase of an encrypted project (else asked on the terminal)
+  STOREY_NEW_PASSPHRASE   passphrase for an encrypted copy (storey copy --encrypt)
 `;
 
 class UsageError extends Error {}
@@ -86,7 +92,7 @@ async function commandInfo(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('storey info needs exactly one project file');
-  const project = ProjectFile.open(file, { readOnly: true });
+  const project = await openProject(file, { readOnly: true });
   try {
     const info = await new ProjectApi(project).getProjectInfo();
     if (values.json) {
@@ -96,6 +102,7 @@ async function commandInfo(args: string[]): Promise<void> {
     const lines = [
       `${info.fileName}: ${info.name}${info.synthetic ? ' [synthetic sample data]' : ''}`,
       `  schema version  ${info.schemaVersion}`,
+      `  encrypted       ${project.encrypted ? 'yes' : 'no'}`,
       `  buildings       ${info.counts.buildings}`,
       `  floors          ${info.counts.floors}`,
       `  units           ${info.counts.units}`,
@@ -160,7 +167,7 @@ async function commandImport(args: string[]): Promise<void> {
   }
   if (!values.profile) throw new UsageError('storey import needs --profile PROFILE.json');
   const profile = loadProfile(values.profile);
-  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || profile.name }) : ProjectFile.open(file);
+  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || profile.name }) : await openProject(file);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -187,7 +194,7 @@ async function commandImport(args: string[]): Promise<void> {
 async function commandImportTiles(file: string, inputs: string[], values: { name?: string; scheme?: string; table?: string; create?: string; json?: boolean }): Promise<void> {
   if (values.name !== undefined && inputs.length > 1) throw new UsageError('--name names one layer; import one tile source at a time to name it');
   if (values.scheme !== undefined && values.scheme !== 'xyz' && values.scheme !== 'tms') throw new UsageError(`--scheme must be xyz or tms, not "${values.scheme}"`);
-  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || basename(file, '.storey') }) : ProjectFile.open(file);
+  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || basename(file, '.storey') }) : await openProject(file);
   const tty = process.stderr.isTTY;
   try {
     const layers = [];
@@ -213,7 +220,7 @@ async function commandImportTiles(file: string, inputs: string[], values: { name
 async function commandLayers(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   if (positionals.length !== 1) throw new UsageError('storey layers needs one project file');
-  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  const project = await openProject(positionals[0]!, { readOnly: true });
   try {
     const layers = new TileStore(project).listLayers();
     if (values.json) console.log(JSON.stringify(layers, null, 2));
@@ -227,7 +234,7 @@ async function commandExportLayer(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, overwrite: { type: 'boolean', default: false } } });
   if (positionals.length !== 2) throw new UsageError('storey export-layer needs a project file and a layer id or name');
   if (!values.out) throw new UsageError('storey export-layer needs --out FILE (.mbtiles for imagery, .3dtiles for 3D Tiles)');
-  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  const project = await openProject(positionals[0]!, { readOnly: true });
   try {
     const result = exportLayer(project, positionals[1]!, values.out, { overwrite: values.overwrite });
     console.log(`Wrote ${result.path}: ${result.tileCount} tiles (${result.format}).`);
@@ -241,7 +248,7 @@ async function commandTile(args: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('storey tile needs one project file');
   const leafSize = values['leaf-size'] === undefined ? undefined : Number(values['leaf-size']);
   if (leafSize !== undefined && !(Number.isInteger(leafSize) && leafSize >= 1)) throw new UsageError(`--leaf-size must be a positive whole number, not "${values['leaf-size']}"`);
-  const project = ProjectFile.open(positionals[0]!);
+  const project = await openProject(positionals[0]!);
   try {
     let last = 0;
     const report = await tileBuildings(project, {
@@ -270,7 +277,7 @@ async function commandSearch(args: string[]): Promise<void> {
   if (!file || words.length === 0) throw new UsageError('storey search needs a project file and a query');
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be 1–100, not "${values.limit}"`);
-  const project = ProjectFile.open(file, { readOnly: true });
+  const project = await openProject(file, { readOnly: true });
   try {
     const matches = searchAddresses(project, words.join(' '), limit);
     if (values.json) console.log(JSON.stringify(matches, null, 2));
@@ -282,11 +289,12 @@ async function commandSearch(args: string[]): Promise<void> {
 }
 
 async function commandCopy(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { overwrite: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { overwrite: { type: 'boolean', default: false }, encrypt: { type: 'boolean', default: false } } });
   if (positionals.length !== 2) throw new UsageError('storey copy needs a project file and the path of the copy');
-  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  const copyPassphrase = values.encrypt ? await newPassphrase(basename(positionals[1]!)) : undefined;
+  const project = await openProject(positionals[0]!, { readOnly: true });
   try {
-    saveCopy(project, positionals[1]!, { overwrite: values.overwrite });
+    saveCopy(project, positionals[1]!, { overwrite: values.overwrite, passphrase: copyPassphrase });
     console.log(`Copied ${positionals[0]} to ${positionals[1]}.`);
   } finally {
     project.close();
@@ -296,7 +304,7 @@ async function commandCopy(args: string[]): Promise<void> {
 async function commandCheck(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError('storey check needs one project file');
-  const project = ProjectFile.open(positionals[0]!, { readOnly: true });
+  const project = await openProject(positionals[0]!, { readOnly: true });
   try {
     const result = checkProject(project);
     if (result.ok) console.log(`${project.fileName}: ok`);
@@ -372,6 +380,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'check':
         return await commandCheck(rest);
+      case 'encrypt':
+        await commandEncrypt(rest, (message) => new UsageError(message));
+        return 0;
+      case 'decrypt':
+        await commandDecrypt(rest, (message) => new UsageError(message));
+        return 0;
       case 'serve':
         await commandServe(rest);
         return 0;
