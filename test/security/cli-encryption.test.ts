@@ -18,7 +18,7 @@ const file = join(dir, 'city.storey');
 createSampleProject(file).close();
 
 function storey(args: string[], env: Record<string, string> = {}) {
-  const clean = { ...process.env, STOREY_HOME: dir };
+  const clean: NodeJS.ProcessEnv = { ...process.env, STOREY_HOME: dir };
   delete clean['STOREY_PASSPHRASE'];
   delete clean['STOREY_NEW_PASSPHRASE'];
   return spawnSync(process.execPath, [join(root, 'bin', 'storey.mjs'), ...args], { encoding: 'utf8', env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
