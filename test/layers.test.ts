@@ -29,6 +29,7 @@ const rules: Array<{ folder: string; forbid: (spec: string, file: string) => boo
   { folder: 'core', forbid: (s) => s === 'electron' || s === 'cesium' || ['main', 'renderer', 'preload'].some((f) => reaches(s, f)), why: 'core/ knows nothing of Electron, the DOM or hosts' },
   { folder: 'main/web', forbid: (s) => s === 'electron' || s === 'cesium', why: 'only main/desktop imports electron' },
   { folder: 'cli', forbid: (s) => s === 'electron' || s === 'cesium', why: 'the CLI runs on plain Node' },
+  { folder: 'server', forbid: (s) => s === 'electron' || s === 'cesium' || ['main', 'renderer', 'preload'].some((f) => reaches(s, f)), why: 'the sync server builds on core/ and common/ only' },
   { folder: 'main/desktop', forbid: (s) => s === 'cesium' || reaches(s, 'renderer'), why: 'the main process does not draw' },
   { folder: 'preload', forbid: (s) => nodeModule(s) || s === 'cesium' || ['core', 'main', 'renderer'].some((f) => reaches(s, f)), why: 'the preload only bridges the contract' },
   { folder: 'renderer', forbid: (s, f) => nodeModule(s) || s === 'electron' || (s === 'cesium' && !f.startsWith('renderer/globe/')) || ['core', 'main', 'preload'].some((x) => reaches(s, x)), why: 'only renderer/globe imports Cesium; the UI talks to hosts through StoreyApi' },
@@ -51,7 +52,7 @@ test('each layer imports only what DESIGN.md allows', () => {
 
 test('Cesium is imported by renderer/globe and electron by main/desktop or preload', () => {
   const importers = (module: string) =>
-    ['common', 'core', 'main', 'renderer', 'preload', 'cli'].flatMap(sourceFiles).filter((f) => importsOf(f).includes(module));
+    ['common', 'core', 'main', 'renderer', 'preload', 'cli', 'server'].flatMap(sourceFiles).filter((f) => importsOf(f).includes(module));
   assert.ok(importers('cesium').length > 0 && importers('cesium').every((f) => f.startsWith('renderer/globe/')), importers('cesium').join());
   assert.ok(importers('electron').every((f) => f.startsWith('main/desktop/') || f.startsWith('preload/')), importers('electron').join());
 });

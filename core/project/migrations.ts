@@ -284,6 +284,7 @@ migrations.push({
         PRIMARY KEY (tbl, key)
       ) WITHOUT ROWID;
       CREATE INDEX storey_changes_generation ON storey_changes(generation);
+      CREATE INDEX storey_changes_sha256 ON storey_changes(sha256) WHERE sha256 IS NOT NULL;
       CREATE TABLE storey_generations (generation INTEGER PRIMARY KEY, created_at TEXT NOT NULL, summary TEXT NOT NULL);
       CREATE TABLE storey_sync_tokens (
         id TEXT PRIMARY KEY,

@@ -1,0 +1,124 @@
+/**
+ * Applies a staged generation in one transaction: layers, records and tiles land together or not at all, so the
+ * project always shows one whole generation of the server's.
+ */
+import type { Statement } from 'better-sqlite3';
+import { StoreyError } from '../../common/errors.js';
+import type { ProjectFile } from '../project/project-file.js';
+import { RegistryStore } from '../project/registry-store.js';
+import { foldForSearch } from '../search/fold.js';
+import { isRecordTable, jsonToSqlValue, recordTables, type RecordTable, type RowJson } from './wire.js';
+
+export interface ApplySummary {
+  records: { put: number; delete: number };
+  tiles: { put: number; delete: number };
+  layers: { put: number; delete: number };
+}
+
+interface StagedRow { tbl: string; key: string; op: 'put' | 'delete'; row_json: string | null; sha256: string | null }
+
+class RecordWriter {
+  private readonly columns = new Map<RecordTable, Set<string>>();
+  private readonly statements = new Map<string, { update: Statement; insert: Statement }>();
+  private readonly addressFid: Statement;
+  private readonly searchDelete: Statement;
+  private readonly searchInsert: Statement;
+
+  constructor(private readonly project: ProjectFile) {
+    const db = project.db;
+    for (const tbl of recordTables) {
+      this.columns.set(tbl, new Set((db.prepare(`PRAGMA table_info(${tbl})`).all() as Array<{ name: string }>).map((c) => c.name).filter((c) => c !== 'fid')));
+    }
+    this.addressFid = db.prepare(`SELECT fid FROM addresses WHERE registry_id = ?`).pluck();
+    this.searchDelete = db.prepare(`DELETE FROM storey_address_search WHERE rowid = ?`);
+    this.searchInsert = db.prepare(`INSERT INTO storey_address_search (rowid, text) VALUES (?, ?)`);
+  }
+
+  put(tbl: RecordTable, key: string, row: RowJson): void {
+    // Columns this version knows; a newer server may send more, which an older workstation cannot store.
+    const known = this.columns.get(tbl)!;
+    const columns = Object.keys(row).filter((c) => known.has(c) && c !== 'registry_id');
+    const id = `${tbl}:${columns.join(',')}`;
+    let statements = this.statements.get(id);
+    if (!statements) {
+      statements = {
+        update: this.project.db.prepare(`UPDATE ${tbl} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE registry_id = ?`),
+        insert: this.project.db.prepare(`INSERT INTO ${tbl} (registry_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`),
+      };
+      this.statements.set(id, statements);
+    }
+    const values = columns.map((c) => jsonToSqlValue(row[c]));
+    // Not an UPSERT: the GeoPackage R-tree triggers use INSERT OR REPLACE, which an outer UPSERT would override.
+    if (statements.update.run(...values, key).changes === 0) statements.insert.run(key, ...values);
+    if (tbl === 'addresses') {
+      const fid = this.addressFid.get(key) as number;
+      this.searchDelete.run(fid);
+      this.searchInsert.run(fid, foldForSearch(String(row['full_text'] ?? '')));
+    }
+  }
+
+  remove(tbl: RecordTable, key: string): boolean {
+    if (tbl === 'addresses') {
+      const fid = this.addressFid.get(key) as number | undefined;
+      if (fid !== undefined) this.searchDelete.run(fid);
+    }
+    return this.project.db.prepare(`DELETE FROM ${tbl} WHERE registry_id = ?`).run(key).changes > 0;
+  }
+}
+
+export function applyStaged(project: ProjectFile, generation: number): ApplySummary {
+  const db = project.db;
+  const summary: ApplySummary = { records: { put: 0, delete: 0 }, tiles: { put: 0, delete: 0 }, layers: { put: 0, delete: 0 } };
+  project.transaction(() => {
+    // Parents and children of one generation arrive in any order: links are checked at the commit.
+    db.pragma('defer_foreign_keys = ON');
+    const staged = (tbl: string, op: 'put' | 'delete') => db.prepare(`SELECT tbl, key, op, row_json, sha256 FROM storey_sync_staging WHERE tbl = ? AND op = ?`).all(tbl, op) as StagedRow[];
+
+    const layerSettings = db.prepare(`SELECT settings FROM storey_layers WHERE id = ?`).pluck();
+    const layerCount = db.prepare(`SELECT count(*) FROM storey_layers`).pluck();
+    const putLayer = db.prepare(`INSERT INTO storey_layers (id, name, kind, settings) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, settings = excluded.settings`);
+    for (const row of staged('layers', 'put')) {
+      const layer = JSON.parse(row.row_json!) as { name: string; kind: string; settings: Record<string, unknown> };
+      const before = layerSettings.get(row.key) as string | undefined;
+      // What the analyst set here (shown, order, opacity) stays; the server's facts replace the rest.
+      const own = before ? (JSON.parse(before) as Record<string, unknown>) : { visible: true, order: layerCount.get(), opacity: 1 };
+      putLayer.run(row.key, layer.name, layer.kind, JSON.stringify({ ...layer.settings, visible: own['visible'] ?? true, order: own['order'] ?? 0, opacity: own['opacity'] ?? 1 }));
+      summary.layers.put++;
+    }
+
+    const writer = new RecordWriter(project);
+    for (const tbl of recordTables) {
+      for (const row of staged(tbl, 'put')) {
+        writer.put(tbl, row.key, JSON.parse(row.row_json!) as RowJson);
+        summary.records.put++;
+      }
+    }
+    for (const tbl of [...recordTables].reverse()) {
+      for (const row of staged(tbl, 'delete')) if (isRecordTable(row.tbl) && writer.remove(tbl, row.key)) summary.records.delete++;
+    }
+
+    const hasBlob = db.prepare(`SELECT 1 FROM storey_blobs WHERE sha256 = ?`).pluck();
+    const putTile = db.prepare(`INSERT OR REPLACE INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, ?, ?)`);
+    const deleteTile = db.prepare(`DELETE FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`);
+    const split = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
+    for (const row of staged('tiles', 'put')) {
+      if (!hasBlob.get(row.sha256)) throw new StoreyError('INTERNAL', `Tile ${row.key} has no fetched bytes (${row.sha256}); nothing of generation ${generation} was applied.`);
+      putTile.run(...split(row.key), row.sha256!);
+      summary.tiles.put++;
+    }
+    for (const row of staged('tiles', 'delete')) summary.tiles.delete += deleteTile.run(...split(row.key)).changes;
+    for (const row of staged('layers', 'delete')) summary.layers.delete += db.prepare(`DELETE FROM storey_layers WHERE id = ?`).run(row.key).changes;
+    for (const layer of db.prepare(`SELECT id FROM storey_layers`).pluck().all() as string[]) {
+      const counts = db.prepare(`SELECT count(*) AS n, coalesce(sum(length(b.bytes)), 0) AS bytes FROM storey_tiles t JOIN storey_blobs b ON b.sha256 = t.sha256 WHERE t.layer_id = ?`).get(layer) as { n: number; bytes: number };
+      db.prepare(`UPDATE storey_layers SET settings = json_patch(settings, ?) WHERE id = ?`).run(JSON.stringify({ tileCount: counts.n, byteSize: counts.bytes }), layer);
+    }
+    if (summary.tiles.delete > 0 || summary.tiles.put > 0 || summary.layers.delete > 0) {
+      db.exec(`DELETE FROM storey_blobs WHERE sha256 NOT IN (SELECT sha256 FROM storey_tiles)`);
+    }
+    if (summary.records.put + summary.records.delete > 0) new RegistryStore(project).refreshExtents();
+    db.exec(`DELETE FROM storey_sync_staging`);
+    db.prepare(`DELETE FROM storey_meta WHERE key = 'sync.staging'`).run();
+    project.setMeta('sync.generation', String(generation));
+  });
+  return summary;
+}

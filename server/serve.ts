@@ -1,0 +1,304 @@
+/**
+ * The sync server: HTTPS routes over a master project file (docs/sync-protocol.md). Every route needs a valid
+ * token (and a client certificate when a client CA is given); every request lands in the audit log.
+ * It shares the master with the administrator's imports: SQLite's WAL lets it read one generation per request
+ * while an import writes, so it opens the file without the single-writer lock and writes only small rows.
+ */
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import zlib from 'node:zlib';
+import { ProjectFile } from '../core/project/project-file.js';
+import { intersectAreas, parseArea, type Area } from '../core/sync/area.js';
+import { END_FRAME, frameHeader, isRecordTable, PROTOCOL_VERSION, type ChangesResponse, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson } from '../core/sync/wire.js';
+import { currentGeneration } from './capture.js';
+import { authenticate, type TokenInfo } from './tokens.js';
+import { restrictFields, visibleOp, type ChangeRow } from './visibility.js';
+
+export interface SyncServerOptions {
+  dataPath: string;
+  host?: string;
+  port?: number;
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** When set, clients must present a certificate signed by this CA. */
+  clientCa?: string | Buffer;
+  log?: (line: string) => void;
+}
+
+export interface SyncServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BLOBS_PER_REQUEST = 1000;
+const SHA_PATTERN = /^[0-9a-f]{64}$/;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'The request body is not JSON.');
+  }
+}
+
+function intParam(url: URL, name: string, fallback?: number): number {
+  const text = url.searchParams.get(name);
+  if (text === null) {
+    if (fallback === undefined) throw new HttpError(400, 'BAD_REQUEST', `The parameter "${name}" is missing.`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(text)) throw new HttpError(400, 'BAD_REQUEST', `The parameter "${name}" must be a whole number, not "${text.slice(0, 40)}".`);
+  return Number(text);
+}
+
+export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
+  const project = ProjectFile.open(options.dataPath, { withoutLock: true });
+  const db = project.db;
+  const log = options.log ?? (() => {});
+  const audit = db.prepare(`INSERT INTO storey_sync_audit (at, token_id, token_name, remote, route, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const changesPage = db.prepare(
+    `SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes
+      WHERE generation > ? AND generation <= ? AND (tbl, key) > (?, ?) ORDER BY tbl, key LIMIT ?`,
+  );
+  const tilesOfBlob = db.prepare(
+    `SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes
+      WHERE sha256 = ? AND tbl = 'tiles' AND op = 'put'`,
+  );
+  const blobBytes = db.prepare(`SELECT bytes FROM storey_blobs WHERE sha256 = ?`).pluck();
+
+  function tokenArea(token: TokenInfo, url: URL): Area | null {
+    const asked = url.searchParams.get('area');
+    const area = intersectAreas(token.area, asked ? parseAreaParam(asked) : null);
+    if (area === undefined) throw new HttpError(403, 'OUTSIDE_AREA', `The area ${asked} lies outside the area of the token "${token.name}".`);
+    return area;
+  }
+
+  function manifest(token: TokenInfo, area: Area | null): ManifestResponse {
+    return db.transaction(() => {
+      let records = 0;
+      let tiles = 0;
+      const layers: ManifestResponse['layers'] = [];
+      for (const row of db.prepare(`SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes WHERE op = 'put'`).iterate() as IterableIterator<ChangeRow>) {
+        if (visibleOp(row, area) !== 'put') continue;
+        if (row.tbl === 'tiles') tiles++;
+        else if (row.tbl === 'layers') {
+          const layer = JSON.parse(row.row_json!) as { name: string; kind: string };
+          layers.push({ id: row.key, name: layer.name, kind: layer.kind });
+        } else records++;
+      }
+      return { protocol: PROTOCOL_VERSION, generation: currentGeneration(project), tokenName: token.name, area, fields: token.fields, layers, counts: { records, tiles } };
+    })();
+  }
+
+  function changes(token: TokenInfo, area: Area | null, url: URL, detail: Record<string, unknown>): ChangesResponse {
+    const since = intParam(url, 'since', 0);
+    const upto = intParam(url, 'upto');
+    const limit = Math.min(Math.max(intParam(url, 'limit', 2000), 1), 10_000);
+    const cursorText = url.searchParams.get('cursor');
+    let after: [string, string] = ['', ''];
+    if (cursorText) {
+      try {
+        after = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as [string, string];
+        if (!Array.isArray(after) || after.length !== 2 || after.some((s) => typeof s !== 'string')) throw new Error('shape');
+      } catch {
+        throw new HttpError(400, 'BAD_REQUEST', 'The cursor is not one this server gave out.');
+      }
+    }
+    const rows = db.transaction(() => {
+      const generation = currentGeneration(project);
+      if (upto !== generation) throw new HttpError(409, 'GENERATION_MOVED', `The server is at generation ${generation}, not ${upto}; start again from the manifest.`);
+      return changesPage.all(since, upto, after[0], after[1], limit) as ChangeRow[];
+    })();
+    const response: ChangesResponse = { generation: upto, records: [], tiles: [], layers: [], next: null };
+    for (const row of rows) {
+      const op = visibleOp(row, area);
+      if (!op) continue;
+      if (row.tbl === 'tiles') {
+        const slash = row.key.indexOf('/');
+        response.tiles.push({ layer: row.key.slice(0, slash), path: row.key.slice(slash + 1), op, ...(op === 'put' ? { sha256: row.sha256! } : {}) });
+      } else if (row.tbl === 'layers') {
+        response.layers.push({ id: row.key, op, ...(op === 'put' ? { row: JSON.parse(row.row_json!) as RowJson } : {}) });
+      } else if (isRecordTable(row.tbl)) {
+        response.records.push({ tbl: row.tbl, key: row.key, op, ...(op === 'put' ? { row: restrictFields(JSON.parse(row.row_json!) as RowJson, token.fields) } : {}) });
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length === limit && last) response.next = Buffer.from(JSON.stringify([last.tbl, last.key])).toString('base64url');
+    Object.assign(detail, { since, upto, records: response.records.length, tiles: response.tiles.length, layers: response.layers.length });
+    return response;
+  }
+
+  async function blobs(req: IncomingMessage, res: ServerResponse, area: Area | null, detail: Record<string, unknown>): Promise<void> {
+    const body = (await readJson(req)) as { sha256?: unknown };
+    const list = body.sha256;
+    if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || !SHA_PATTERN.test(s))) {
+      throw new HttpError(400, 'BAD_REQUEST', 'The body must be {"sha256": [lower-case hex SHA-256, ...]}.');
+    }
+    if (list.length > MAX_BLOBS_PER_REQUEST) throw new HttpError(413, 'TOO_LARGE', `At most ${MAX_BLOBS_PER_REQUEST} blobs per request, not ${list.length}.`);
+    const accept = String(req.headers['accept-encoding'] ?? '');
+    const encoding = /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : 'identity';
+    res.writeHead(200, { 'content-type': 'application/x-storey-blobs', 'content-encoding': encoding, 'cache-control': 'no-store' });
+    // Most tiles are compressed images already: a fast setting gains the rest (JSON-like terrain, glTF) cheaply.
+    const encoder = encoding === 'br'
+      ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 3 } })
+      : encoding === 'gzip' ? zlib.createGzip({ level: 3 }) : undefined;
+    const out = encoder ?? res;
+    if (encoder) encoder.pipe(res);
+    let count = 0;
+    let bytes = 0;
+    for (const sha of new Set(list as string[])) {
+      if (res.destroyed) break;
+      const visible = (tilesOfBlob.all(sha) as ChangeRow[]).some((row) => visibleOp(row, area) === 'put');
+      if (!visible) continue;
+      // Sent as stored: the workstation checks every blob against its hash, so damage on the master is caught there.
+      const blob = blobBytes.get(sha) as Buffer | undefined;
+      if (!blob) continue;
+      out.write(frameHeader(sha, blob.length));
+      const more = out.write(blob);
+      count++;
+      bytes += blob.length;
+      if (!more) await drainedOrClosed(out, res);
+    }
+    out.end(END_FRAME);
+    Object.assign(detail, { requested: list.length, sent: count, bytes });
+  }
+
+  function itemsSince(token: TokenInfo, url: URL): ItemsResponse {
+    const since = intParam(url, 'since', 0);
+    const rows = db.prepare(`SELECT kind, id, rev, body FROM storey_sync_items WHERE owner = ? AND rev > ? ORDER BY rev`).all(token.name, since) as Array<{ kind: 'note' | 'view'; id: string; rev: number; body: string | null }>;
+    const rev = (db.prepare(`SELECT max(rev) FROM storey_sync_items WHERE owner = ?`).pluck().get(token.name) as number | null) ?? 0;
+    return { rev, items: rows.map((r) => ({ kind: r.kind, id: r.id, rev: r.rev, body: r.body === null ? null : (JSON.parse(r.body) as RowJson) })) };
+  }
+
+  async function pushItems(req: IncomingMessage, token: TokenInfo, detail: Record<string, unknown>): Promise<{ results: ItemPushResult[] }> {
+    const body = (await readJson(req)) as { items?: unknown };
+    const items = body.items;
+    const valid = (i: unknown): i is ItemPush => {
+      const item = i as ItemPush;
+      return typeof item === 'object' && item !== null && (item.kind === 'note' || item.kind === 'view') && typeof item.id === 'string' && item.id.length > 0 && item.id.length <= 200
+        && (item.baseRev === null || Number.isInteger(item.baseRev)) && (item.body === null || (typeof item.body === 'object' && !Array.isArray(item.body)));
+    };
+    if (!Array.isArray(items) || !items.every(valid)) throw new HttpError(400, 'BAD_REQUEST', 'The body must be {"items": [{kind: "note"|"view", id, baseRev, body}]}.');
+    const current = db.prepare(`SELECT rev, body FROM storey_sync_items WHERE owner = ? AND kind = ? AND id = ?`);
+    const maxRev = db.prepare(`SELECT max(rev) FROM storey_sync_items WHERE owner = ?`).pluck();
+    const write = db.prepare(
+      `INSERT INTO storey_sync_items (owner, kind, id, rev, body, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (owner, kind, id) DO UPDATE SET rev = excluded.rev, body = excluded.body, updated_at = excluded.updated_at`,
+    );
+    const results = db.transaction(() => items.map((item): ItemPushResult => {
+      const now = current.get(token.name, item.kind, item.id) as { rev: number; body: string | null } | undefined;
+      if (now && now.rev !== item.baseRev) {
+        return { kind: item.kind, id: item.id, status: 'conflict', current: { rev: now.rev, body: now.body === null ? null : (JSON.parse(now.body) as RowJson) } };
+      }
+      const rev = ((maxRev.get(token.name) as number | null) ?? 0) + 1;
+      write.run(token.name, item.kind, item.id, rev, item.body === null ? null : JSON.stringify(item.body), new Date().toISOString());
+      return { kind: item.kind, id: item.id, status: 'accepted', rev };
+    }))();
+    Object.assign(detail, { pushed: items.length, conflicts: results.filter((r) => r.status === 'conflict').length });
+    return { results };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://storey.invalid');
+    const route = `${req.method} ${url.pathname}`;
+    const detail: Record<string, unknown> = {};
+    let token: TokenInfo | undefined;
+    res.on('close', () => {
+      try {
+        audit.run(new Date().toISOString(), token?.id ?? null, token?.name ?? null, req.socket.remoteAddress ?? null, route, res.statusCode, JSON.stringify({ ...detail, completed: res.writableFinished }));
+      } catch (error) {
+        log(`audit write failed for ${route}: ${(error as Error).message}`);
+      }
+    });
+    const json = (status: number, body: unknown) => {
+      let bytes = Buffer.from(JSON.stringify(body));
+      // Pages of records are text: compressed they cross a slow VPN several times faster.
+      const accept = String(req.headers['accept-encoding'] ?? '');
+      const encoding = bytes.length < 1024 ? 'identity' : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : 'identity';
+      if (encoding === 'br') bytes = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+      else if (encoding === 'gzip') bytes = zlib.gzipSync(bytes, { level: 6 });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-encoding': encoding, 'content-length': bytes.length, 'cache-control': 'no-store' });
+      res.end(bytes);
+    };
+    try {
+      const auth = authenticate(project, req.headers.authorization);
+      if (!auth.ok) {
+        token = auth.token;
+        detail['refused'] = auth.code;
+        throw new HttpError(auth.status, auth.code, auth.message);
+      }
+      token = auth.token;
+      const area = tokenArea(token, url);
+      if (route === 'GET /v1/manifest') json(200, manifest(token, area));
+      else if (route === 'GET /v1/changes') json(200, changes(token, area, url, detail));
+      else if (route === 'POST /v1/blobs') await blobs(req, res, area, detail);
+      else if (route === 'GET /v1/items') json(200, itemsSince(token, url));
+      else if (route === 'POST /v1/items') json(200, await pushItems(req, token, detail));
+      else throw new HttpError(404, 'NOT_FOUND', `There is no route ${route.slice(0, 200)}.`);
+    } catch (error) {
+      if (!(error instanceof HttpError)) log(`${route}: ${(error as Error).stack ?? String(error)}`);
+      const failure = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'The sync server failed; the administrator can see why in its log.');
+      if (res.headersSent) res.destroy();
+      else json(failure.status, { error: { code: failure.code, message: failure.message } });
+    }
+  }
+
+  const server: Server = createServer(
+    {
+      cert: options.cert,
+      key: options.key,
+      ...(options.clientCa ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+      keepAliveTimeout: 30_000,
+    },
+    (req, res) => void handle(req, res),
+  );
+  server.on('tlsClientError', (error, socket: TLSSocket) => log(`TLS refused ${socket.remoteAddress ?? '?'}: ${error.message}`));
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      project.close();
+    },
+  };
+}
+
+/** Waits until the stream takes more or the client has gone, leaving no listeners behind. */
+function drainedOrClosed(out: NodeJS.WritableStream, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function parseAreaParam(text: string): Area {
+  try {
+    return parseArea(text, 'area');
+  } catch (error) {
+    throw new HttpError(400, 'BAD_REQUEST', (error as Error).message);
+  }
+}
