@@ -112,9 +112,13 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
   }
   try {
     const context = await browser.newContext({ viewport: { width: size.cssWidth, height: size.cssHeight }, deviceScaleFactor: size.deviceScale });
-    // The page may talk to its own host only: nothing leaves the machine while printing either.
+    // The page may talk to its own host only: nothing leaves the machine while printing either. It is not the
+    // analyst's session either: it starts without one and what it would remember is dropped, so printing never moves
+    // where the analyst's workstation reopens.
     await context.route('**/*', (route) => {
       const url = route.request().url();
+      if (url === `${options.origin}/api/getSessionState`) return route.fulfill({ json: { ok: true, value: { state: null } } });
+      if (url === `${options.origin}/api/saveSessionState`) return route.fulfill({ json: { ok: true, value: { saved: false } } });
       return url.startsWith(options.origin + '/') || url.startsWith('data:') || url.startsWith('blob:') ? route.continue() : route.abort('blockedbyclient');
     });
     const page = await context.newPage();

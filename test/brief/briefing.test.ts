@@ -19,7 +19,7 @@ import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { briefingFromFile } from '../../main/brief-render/make-briefing.js';
 import { startWebHost } from '../../main/web/web-host.js';
-import { launchChromium, openGuardedPage, waitForCity } from '../support/chromium.js';
+import { launchChromium, openGuardedPage } from '../support/chromium.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
 
@@ -32,6 +32,8 @@ const outputDir = join(root, 'test-output', 'briefing');
 const LAERKEPARKEN = '09210067-82b9-4c4e-86f5-bddb6985ba4f';
 const OESTRE = '63be47a1-636f-44de-b41b-1afd88f65d82';
 const TOP_DOWN_HEIGHT = 700;
+/** Where the analyst's own view is while the briefing is made (not one of the saved views). */
+const ANALYST_HEIGHT = 1500;
 const title = 'Odense: Lærkeparken og Østre Stationsvej (ĳ ß ü)';
 const marking = 'RESTRICTED · TEST';
 
@@ -72,9 +74,11 @@ before(async () => {
   try {
     const { page, external, errors } = await openGuardedPage(browser, host.origin);
     await page.goto(host.url);
-    await waitForCity(page);
+    // The dialog needs the UI, not the globe's tiles: waiting for those would only slow the test down.
+    await page.waitForFunction(() => document.body.dataset['state'] === 'ready' || document.body.dataset['state'] === 'error', undefined, { timeout: 180_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset['state']), 'ready', errors.join('; '));
     await page.evaluate((state) => (window as unknown as { storeyView: { applyView(s: unknown): Promise<void> } }).storeyView.applyView(state), {
-      camera: { lonDegrees: 10.4306, latDegrees: 55.4005, heightMeters: 350, headingDegrees: 20, pitchDegrees: -40, rollDegrees: 0 },
+      camera: { lonDegrees: 10.41, latDegrees: 55.39, heightMeters: ANALYST_HEIGHT, headingDegrees: 0, pitchDegrees: -60, rollDegrees: 0 },
       style: null,
       filter: [{ attribute: 'floorCount', operator: '>=', value: 4 }],
       selection: { buildingId: LAERKEPARKEN, floorId: null },
@@ -106,6 +110,9 @@ before(async () => {
     });
     // The dialog opens the PDF in Chromium's own viewer, which loads chrome:// resources: only network requests count.
     assert.deepEqual(external.filter((url) => /^(https?|wss?):/.test(url)), [], 'nothing left the machine');
+    // The print page's views must not become where the analyst's workstation reopens.
+    const session = await page.evaluate(async () => (await (await fetch('api/getSessionState', { method: 'POST', body: '{}' })).json()) as { value: { state: { view: { camera: { heightMeters: number } } } | null } });
+    assert.ok(Math.abs(session.value.state!.view.camera.heightMeters - ANALYST_HEIGHT) < 5, `session camera at ${session.value.state?.view.camera.heightMeters} m`);
     pdfPath = join(dir, 'briefing.pdf');
     writeFileSync(pdfPath, Buffer.from(base64, 'base64'));
   } finally {
