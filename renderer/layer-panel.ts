@@ -97,6 +97,7 @@ export async function mountLayerPanel(container: HTMLElement, host: LayerPanelHo
     globeHeight: (lon: number, lat: number) => host.layers.globeHeight(lon, lat),
     tilesetsLoaded: () => host.layers.tilesetsLoaded(),
     pickFeature: (x: number, y: number) => host.layers.pickFeature(x, y),
+    pickedKind: (x: number, y: number) => host.layers.pickedKind(x, y),
     failures: () => Object.fromEntries(host.layers.failures),
   };
   return controls;

@@ -141,10 +141,18 @@ export class TileLayers {
 
   /** The 3D Tiles feature at a window position: its layer and property names, or null. */
   pickFeature(x: number, y: number): { layerId: string; featureId: number; properties: string[] } | null {
-    const picked = this.widget.scene.pick(new Cartesian2(x, y)) as unknown;
+    // A few pixels of slack: small roofs seen from above are easy to miss by one pixel.
+    const picked = this.widget.scene.pick(new Cartesian2(x, y), 5, 5) as unknown;
     if (!(picked instanceof Cesium3DTileFeature)) return null;
     const entry = [...this.shown.values()].find((s) => s.tileset === picked.tileset);
     return { layerId: entry?.layer.id ?? '', featureId: picked.featureId, properties: picked.getPropertyIds() };
+  }
+
+  /** What is drawn at a window position, by kind (for diagnosing picks in tests). */
+  pickedKind(x: number, y: number): string {
+    const picked = this.widget.scene.pick(new Cartesian2(x, y)) as unknown;
+    if (picked === undefined) return 'nothing';
+    return (picked as { constructor?: { name?: string } }).constructor?.name ?? typeof picked;
   }
 
   /** Frames a layer's extent from above. */
