@@ -18,6 +18,8 @@ import type { ImportReport } from '../common/contract.js';
 import { checkProject, saveCopy } from '../core/project/copy.js';
 import { startWebHost } from '../main/web/web-host.js';
 import { briefHelp, commandBrief } from './brief-command.js';
+import { commandServer, serverHelp } from './server-command.js';
+import { commandSync, syncHelp } from './sync-command.js';
 import { importTiles, tileSourceType } from '../core/tiles/import-tiles.js';
 import { exportLayer } from '../core/tiles/export-tiles.js';
 import { TileStore } from '../core/tiles/tile-store.js';
@@ -53,6 +55,8 @@ ${encryptHelp}
   storey check FILE.storey
       SQLite's integrity check of a project (exit code 1 when damaged).
 ${briefHelp}
+${syncHelp}
+${serverHelp}
   storey serve [FILE.storey | FOLDER] [--port N] [--read-only]
       Serve the workstation UI on 127.0.0.1. Given a folder, the UI opens, creates and copies projects in it and
       reopens the last one used; given a file, it opens that file (and offers the others in its folder).
@@ -389,6 +393,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         await commandServe(rest);
         return 0;
+      case 'sync':
+        await commandSync(rest, (message) => new UsageError(message));
+        return 0;
+      case 'server':
+        await commandServer(rest, (message) => new UsageError(message));
+        return 0;
       case 'brief':
         await commandBrief(rest, (message) => new UsageError(message));
         return 0;
@@ -410,4 +420,4 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
+if (code !== 0 || (process.argv[2] !== 'serve' && !(process.argv[2] === 'server' && process.argv[3] === 'serve'))) process.exitCode = code;
