@@ -48,7 +48,15 @@ export const operations = {
    * says what is wrong and what can be done (read-only, the last good copy); the open project stays open then.
    */
   openProject: {
-    input: z.object({ ref: ProjectRef, readOnly: z.boolean().optional(), lastGoodCopy: z.boolean().optional() }).strict(),
+    input: z
+      .object({
+        ref: ProjectRef,
+        readOnly: z.boolean().optional(),
+        lastGoodCopy: z.boolean().optional(),
+        /** The passphrase of an encrypted project, asked after a first try answered with the ENCRYPTED problem. */
+        passphrase: z.string().min(1).max(1024).optional(),
+      })
+      .strict(),
     output: OpenResult,
   },
   /** Creates a project (in the web host's folder, or where the desktop's save dialog says) and opens it. */

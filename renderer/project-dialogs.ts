@@ -54,7 +54,7 @@ function reloadOntoProject(hooks: ProjectDialogHooks): void {
 export async function openAndHandle(
   hooks: ProjectDialogHooks,
   ref: ProjectRef,
-  options: { readOnly?: boolean; lastGoodCopy?: boolean; onGiveUp?: () => void } = {},
+  options: { readOnly?: boolean; lastGoodCopy?: boolean; passphrase?: string; onGiveUp?: () => void } = {},
 ): Promise<boolean> {
   const { onGiveUp, ...openOptions } = options;
   let result: OpenResult;
@@ -78,6 +78,18 @@ export async function openAndHandle(
 export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, problem: OpenProblem, onGiveUp?: () => void): void {
   const { dialog, close } = modal('open-problem', `${problem.fileName} did not open`);
   const buttons: HTMLElement[] = [];
+  // An encrypted project: ask for its passphrase and try again (a wrong one comes back here as WRONG_KEY).
+  const needsPassphrase = problem.code === 'ENCRYPTED' || problem.code === 'WRONG_KEY';
+  const passphrase = h('input', { type: 'password', id: 'open-passphrase', autocomplete: 'off', 'aria-label': 'Passphrase' }) as HTMLInputElement;
+  const tryPassphrase = () => {
+    if (!passphrase.value) return;
+    close();
+    void openAndHandle(hooks, ref, { passphrase: passphrase.value, onGiveUp });
+  };
+  passphrase.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') tryPassphrase();
+  });
+  if (needsPassphrase) buttons.push(h('button', { type: 'button', class: 'primary', id: 'open-with-passphrase', onclick: tryPassphrase }, 'Open'));
   if (problem.canOpenReadOnly) {
     buttons.push(h('button', { type: 'button', class: 'primary', id: 'open-read-only', onclick: () => { close(); void openAndHandle(hooks, ref, { readOnly: true, onGiveUp }); } }, 'Open read-only'));
   }
@@ -90,10 +102,12 @@ export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, prob
   dialog.append(
     h('h2', {}, `${problem.fileName} did not open`),
     h('p', { class: 'problem-message', 'data-code': problem.code }, problem.message),
+    ...(needsPassphrase ? [h('label', { class: 'field' }, 'Passphrase', passphrase)] : []),
     h('p', { class: 'muted small' }, 'The file has not been changed.'),
     h('div', { class: 'dialog-buttons' }, ...buttons),
   );
   dialog.showModal();
+  if (needsPassphrase) passphrase.focus();
 }
 
 /**

@@ -42,7 +42,7 @@ interface OpenProject {
 const PROJECT_EXTENSION = '.storey';
 
 /** Codes of files that did not open, which the person can do something about (the rest are bugs). */
-const openProblemCodes = new Set(['FILE_NOT_FOUND', 'NOT_SQLITE', 'NOT_A_PROJECT', 'NEWER_VERSION', 'DAMAGED', 'READ_ONLY', 'LOCKED', 'NOT_FOUND']);
+const openProblemCodes = new Set(['FILE_NOT_FOUND', 'NOT_SQLITE', 'NOT_A_PROJECT', 'NEWER_VERSION', 'DAMAGED', 'READ_ONLY', 'LOCKED', 'NOT_FOUND', 'ENCRYPTED', 'WRONG_KEY']);
 
 /** A plain file name for the folder: no separators, no way up, the project extension. */
 export function checkProjectFileName(fileName: string): string {
@@ -104,19 +104,20 @@ export class Workspace {
     this.current = null;
   }
 
-  private switchTo(path: string, readOnly: boolean): void {
+  private switchTo(path: string, readOnly: boolean, passphrase?: string): void {
     if (this.current?.imports?.jobs.busy) {
       throw new StoreyError('BUSY', `An import is running in ${this.current.project.fileName}; wait for it or cancel it before opening another project.`);
     }
     const writable = !(readOnly || this.options.readOnly);
     // Opening the same file again (e.g. to switch to read-only) must first let go of it.
     if (this.current && this.current.project.path === path) this.close();
-    const project = ProjectFile.open(path, { readOnly: !writable });
+    const project = ProjectFile.open(path, { readOnly: !writable, passphrase });
     this.adopt(project);
   }
 
   private adopt(project: ProjectFile): void {
-    const imports = project.readOnly ? undefined : this.options.importsFor?.(project.path);
+    // Import workers open the file themselves, without the passphrase: encrypted projects import from the CLI.
+    const imports = project.readOnly || project.encrypted ? undefined : this.options.importsFor?.(project.path);
     this.close();
     this.current = { project, api: new ProjectApi(project, imports), imports };
     this.state.opened(project.path);
@@ -174,7 +175,7 @@ export class Workspace {
     };
   }
 
-  private async openRef(ref: ProjectRef, readOnly: boolean, lastGoodCopy: boolean): Promise<OpenResult> {
+  private async openRef(ref: ProjectRef, readOnly: boolean, lastGoodCopy: boolean, passphrase?: string): Promise<OpenResult> {
     const chosen = await this.resolveRef(ref);
     if (!chosen) return { opened: false, cancelled: true, problem: null };
     let path = chosen;
@@ -184,7 +185,7 @@ export class Workspace {
       path = copy.path;
     }
     try {
-      this.switchTo(path, readOnly);
+      this.switchTo(path, readOnly, passphrase);
     } catch (error) {
       return this.problemOf(error, path, readOnly);
     }
@@ -235,7 +236,7 @@ export class Workspace {
           .map((r) => ({ id: r.id, fileName: basename(r.path), folder: basename(dirname(r.path)), openedAt: r.openedAt, exists: existsSync(r.path) }));
         return { projects: this.listFolder(), recent };
       },
-      openProject: async ({ ref, readOnly, lastGoodCopy }) => this.openRef(ref, readOnly ?? false, lastGoodCopy ?? false),
+      openProject: async ({ ref, readOnly, lastGoodCopy, passphrase }) => this.openRef(ref, readOnly ?? false, lastGoodCopy ?? false, passphrase),
       createProject: async ({ fileName, properties }) => {
         if (this.options.readOnly) throw new StoreyError('READ_ONLY', 'This Storey host was started read-only; it cannot create projects.');
         if (this.current?.imports?.jobs.busy) throw new StoreyError('BUSY', 'An import is running; wait for it or cancel it first.');

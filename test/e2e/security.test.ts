@@ -14,6 +14,7 @@ import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
+import { saveCopy } from '../../core/project/copy.js';
 import { startWebHost, type WebHost } from '../../main/web/web-host.js';
 import { chromiumArgs, chromiumPath, openGuardedPage, type GuardedPage } from '../support/chromium.js';
 import { sharedData } from '../support/shared-data.js';
@@ -81,6 +82,8 @@ before(async () => {
   const layer = await importTiles(project, sharedData('tiles-samples', 'mbtiles', 'open-streets-dc.mbtiles'));
   const tile = project.db.prepare('SELECT tile_path FROM storey_tiles WHERE layer_id = ? LIMIT 1').get(layer.id) as { tile_path: string };
   tilePath = `/tiles/${layer.id}/${tile.tile_path}`;
+  // An encrypted project beside it, in the folder the host serves.
+  saveCopy(project, join(dir, 'locked.storey'), { passphrase: 'the passphrase of locked' });
   project.close();
   process.env['STOREY_HOME'] = join(dir, 'home');
   host = await startWebHost({ projectPath, staticRoot: join(root, 'dist', 'renderer'), stateFile: join(dir, 'state.json') });
@@ -249,4 +252,22 @@ test('permission requests are denied, even when the browser would grant them', a
   assert.equal(outcome.microphone, 'NotAllowedError');
   assert.equal(outcome.clipboardRead, 'NotAllowedError');
   assert.equal(outcome.policyAllowsCamera, false);
+});
+
+test('an encrypted project in the folder asks for its passphrase; a wrong one is refused; the right one opens it (last: it switches projects)', async () => {
+  const open = async (passphrase?: string) => {
+    const response = await raw('/api/openProject', { method: 'POST', body: JSON.stringify({ ref: { kind: 'folder', fileName: 'locked.storey' }, ...(passphrase ? { passphrase } : {}) }) });
+    assert.equal(response.status, 200, response.body);
+    return (JSON.parse(response.body) as { value: { opened: boolean; problem?: { code: string; message: string; fileName: string } } }).value;
+  };
+  const first = await open();
+  assert.equal(first.opened, false);
+  assert.equal(first.problem?.code, 'ENCRYPTED');
+  assert.equal(first.problem?.fileName, 'locked.storey');
+  const wrong = await open('not the passphrase');
+  assert.equal(wrong.problem?.code, 'WRONG_KEY');
+  assert.match(wrong.problem?.message ?? '', /does not open locked\.storey/);
+  const right = await open('the passphrase of locked');
+  assert.equal(right.opened, true);
+  assert.equal(host.project.encrypted, true);
 });
