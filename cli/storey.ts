@@ -26,6 +26,7 @@ import { TileStore } from '../core/tiles/tile-store.js';
 import { describeLayer } from '../core/tiles/describe-layer.js';
 import { tileBuildings } from '../core/tiler/tiler.js';
 import { commandDecrypt, commandEncrypt, encryptHelp } from './encrypt-command.js';
+import { auditHelp, commandAudit } from './audit-command.js';
 import { newPassphrase, openProject } from './passphrase.js';
 
 const HELP = `storey — offline 3D city workstation
@@ -52,6 +53,7 @@ Usage:
       A consistent copy of a project, even while it is open elsewhere. An encrypted project's copy keeps its
       passphrase; --encrypt encrypts the copy with another one (STOREY_NEW_PASSPHRASE, or asked), e.g. for a colleague.
 ${encryptHelp}
+${auditHelp}
   storey check FILE.storey
       SQLite's integrity check of a project (exit code 1 when damaged).
 ${briefHelp}
@@ -389,6 +391,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'decrypt':
         await commandDecrypt(rest, (message) => new UsageError(message));
+        return 0;
+      case 'audit':
+        await commandAudit(rest, (message) => new UsageError(message));
         return 0;
       case 'serve':
         await commandServe(rest);

@@ -6,6 +6,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { StoreyError } from '../../common/errors.js';
 import { ProjectFile } from './project-file.js';
+import { recordAudit } from './audit.js';
 
 export interface KeyChange {
   /** The current passphrase; omit for a plain file. */
@@ -19,6 +20,8 @@ export function changeProjectKey(path: string, keys: KeyChange): void {
   const converted = `${path}.converting-${process.pid}`;
   try {
     if (keys.to === null && !project.encrypted) throw new StoreyError('BAD_ARGUMENT', `${project.fileName} is not encrypted; there is nothing to decrypt.`);
+    // Recorded first, so the converted file carries the entry.
+    recordAudit(project, keys.to === null ? 'decrypt' : project.encrypted ? 'rekey' : 'encrypt', null);
     project.writeCopyWithKey(converted, keys.to);
   } catch (error) {
     project.close();

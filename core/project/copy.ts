@@ -8,6 +8,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from './project-file.js';
+import { recordAudit } from './audit.js';
 
 function diskError(error: unknown, what: string): StoreyError {
   const text = (error as Error).message;
@@ -37,6 +38,7 @@ export function saveCopy(project: ProjectFile, destPath: string, options: { over
     } catch (error) {
       throw error instanceof StoreyError ? error : diskError(error, `Cannot save a copy of ${project.fileName} as ${basename(destPath)}`);
     }
+    recordAudit(project, 'copy', destPath, { encrypted: true, ownPassphrase: options.passphrase !== undefined });
     return;
   }
   const temporary = `${destPath}.partial-${process.pid}`;
@@ -52,6 +54,7 @@ export function saveCopy(project: ProjectFile, destPath: string, options: { over
       copy.close();
     }
     renameSync(temporary, destPath);
+    recordAudit(project, 'copy', destPath, { encrypted: false });
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error instanceof StoreyError ? error : diskError(error, `Cannot save a copy of ${project.fileName} as ${basename(destPath)}`);

@@ -338,4 +338,23 @@ migrations.push({
   },
 });
 
+// Schema 5: the audit trail of what left the project (copies, briefings, exports) and key changes, with time and user.
+migrations.push({
+  version: 5,
+  name: 'audit trail',
+  up(db) {
+    db.exec(`
+      CREATE TABLE storey_audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        host TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+    `);
+  },
+});
+
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { StoreyError } from '../../common/errors.js';
 import { saveCopy } from '../../core/project/copy.js';
+import { listAudit } from '../../core/project/audit.js';
 import { changeProjectKey, decryptProject, encryptProject } from '../../core/project/convert.js';
 import { isEncryptedFile } from '../../core/project/encryption.js';
 import { ProjectFile } from '../../core/project/project-file.js';
@@ -123,7 +124,9 @@ test('a copy for a colleague opens with its own passphrase only, and holds no pl
   // The same project's plain copy on request, and a same-key copy by default.
   const sameKey = join(dir, 'backup.storey');
   saveCopy(source, sameKey);
+  const audit = listAudit(source);
   source.close();
+  assert.deepEqual(audit.map((e) => [e.action, e.target?.split('/').pop(), e.detail['ownPassphrase']]), [['copy', 'backup.storey', false], ['copy', 'colleague.storey', true], ['encrypt', undefined, undefined]]);
   assert.deepEqual(plaintextFound(filesOf(colleague)), []);
   assert.deepEqual(plaintextFound(filesOf(sameKey)), []);
   assert.equal(refusal(() => ProjectFile.open(colleague, { passphrase })).code, 'WRONG_KEY');

@@ -100,6 +100,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
            DROP INDEX units_registry_id_lower; DROP INDEX addresses_registry_id_lower;
            DROP TABLE storey_changes; DROP TABLE storey_generations; DROP TABLE storey_sync_tokens; DROP TABLE storey_sync_audit;
            DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts;
+           DROP TABLE storey_audit;
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();
@@ -110,6 +111,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.ok((project.db.prepare(`SELECT count(*) FROM storey_address_search WHERE storey_address_search MATCH '"sondergade"*'`).pluck().get() as number) > 0);
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_views').pluck().get(), 0, 'schema 3 tables exist after the upgrade');
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_changes').pluck().get(), 0, 'schema 4 sync tables exist after the upgrade');
+  assert.equal(project.db.prepare('SELECT count(*) FROM storey_audit').pluck().get(), 0, 'schema 5 audit table exists after the upgrade');
   project.close();
 });
 
