@@ -153,7 +153,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     }
     if (list.length > MAX_BLOBS_PER_REQUEST) throw new HttpError(413, 'TOO_LARGE', `At most ${MAX_BLOBS_PER_REQUEST} blobs per request, not ${list.length}.`);
     const accept = String(req.headers['accept-encoding'] ?? '');
-    const encoding = /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : 'identity';
+    const first = list.length ? (blobBytes.get(list[0]) as Buffer | undefined) : undefined;
+    // Imagery (PNG, JPEG, WebP) and gzipped terrain do not shrink: compressing them only costs time on both ends.
+    const worthCompressing = first !== undefined && !isCompressedFormat(first);
+    const encoding = !worthCompressing ? 'identity' : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : 'identity';
     res.writeHead(200, { 'content-type': 'application/x-storey-blobs', 'content-encoding': encoding, 'cache-control': 'no-store' });
     // Most tiles are compressed images already: a fast setting gains the rest (JSON-like terrain, glTF) cheaply.
     const encoder = encoding === 'br'
@@ -280,6 +283,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       project.close();
     },
   };
+}
+
+/** PNG, JPEG, WebP, gzip, zstd, KTX2: formats that are compressed already. */
+function isCompressedFormat(bytes: Buffer): boolean {
+  const hex = bytes.subarray(0, 4).toString('hex');
+  return hex === '89504e47' || hex.startsWith('ffd8ff') || (hex === '52494646' && bytes.subarray(8, 12).toString('latin1') === 'WEBP')
+    || hex.startsWith('1f8b') || hex === '28b52ffd' || hex === 'ab4b5458';
 }
 
 /** Waits until the stream takes more or the client has gone, leaving no listeners behind. */

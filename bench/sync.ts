@@ -1,0 +1,124 @@
+// bench/sync: sync over loopback TLS against the plain transfer of the same bytes, in one run.
+//   - master: the Danish BBR import plus a generated imagery layer of --tile-mb MB of incompressible 30 kB tiles
+//     (like JPEG/WebP imagery) over Odense; one generation captured;
+//   - initial sync of the whole area (records + tiles) with a fresh workstation project, timed end to end (manifest,
+//     change pages, batched tiles, hash checks, the apply transaction);
+//   - baseline: curl downloading the master file in one HTTPS GET from a node https server on the same certificate;
+//     the ratio compares payload rates (sync: bytes of records and tiles it delivered per second);
+//   - incremental sync after a 1 % change (1 % of tiles replaced, 1 % of buildings edited): bytes on the wire
+//     against the changed data.
+// Usage: npm run bench:sync [-- --tile-mb 500]
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importRegistry } from '../core/import/importer.js';
+import { loadProfile } from '../core/import/profile.js';
+import { findPackageRoot } from '../core/paths.js';
+import { ProjectFile } from '../core/project/project-file.js';
+import { createProjectFromServer, syncProject } from '../core/sync/sync-client.js';
+import { sha256Hex, TileStore } from '../core/tiles/tile-store.js';
+import { captureGeneration } from '../server/capture.js';
+import { startSyncServer } from '../server/serve.js';
+import { createToken } from '../server/tokens.js';
+import { makeCertificates } from '../test/sync/sync-support.js';
+
+const { values } = parseArgs({ options: { 'tile-mb': { type: 'string', default: '100' } } });
+const tileMegabytes = Number(values['tile-mb']);
+const TILE_BYTES = 30_000;
+/** Random bytes behind a JPEG start-of-image marker: as incompressible as real imagery tiles. */
+const jpegLike = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(TILE_BYTES - 4)]);
+const root = findPackageRoot(import.meta.dirname);
+const dir = mkdtempSync(join(tmpdir(), 'storey-bench-sync-'));
+const certs = makeCertificates(dir);
+const masterPath = join(dir, 'master.storey');
+
+console.log(`bench/sync: Danish records + ${tileMegabytes} MB of tiles, loopback TLS`);
+const master = ProjectFile.create(masterPath, { name: 'bench master' });
+await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [join(root, '..', 'shared', 'data', 'dk-odense')]);
+const tileCount = Math.ceil((tileMegabytes * 1e6) / TILE_BYTES);
+const side = Math.ceil(Math.sqrt(tileCount));
+await new TileStore(master).importLayer({ name: 'bench imagery', kind: 'imagery' }, (writer) => {
+  for (let i = 0; i < tileCount; i++) writer.add(`18/${140000 + (i % side)}/${80000 + Math.floor(i / side)}.jpg`, jpegLike(), 'bench');
+  return { format: 'jpg', encoding: 'identity', extent: { westDegrees: 10.3, southDegrees: 55.3, eastDegrees: 10.5, northDegrees: 55.5 }, minZoom: 18, maxZoom: 18, attribution: 'generated', source: 'bench' };
+});
+captureGeneration(master);
+master.db.pragma('wal_checkpoint(TRUNCATE)');
+const token = createToken(master, { name: 'bench' }).token;
+const server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });
+const url = `https://127.0.0.1:${server.port}`;
+
+// Baseline: one HTTPS GET of the master file, by curl, from the same machine and certificate.
+const fileBytes = statSync(masterPath).size;
+const plain = createServer({ cert: certs.serverCert, key: certs.serverKey }, (req, res) => {
+  res.writeHead(200, { 'content-length': fileBytes, 'content-type': 'application/octet-stream' });
+  createReadStream(masterPath).pipe(res);
+});
+plain.listen(0, '127.0.0.1');
+await once(plain, 'listening');
+// Asynchronous: the server answering curl runs in this process.
+const { stdout: curlOut } = await promisify(execFile)('curl', ['-s', '--cacert', certs.caPath, '-o', '/dev/null', '-w', '%{size_download} %{time_total}', `https://127.0.0.1:${(plain.address() as AddressInfo).port}/master`], { encoding: 'utf8' });
+const [curlBytes, curlSeconds] = curlOut.split(' ').map(Number) as [number, number];
+plain.close();
+
+const phases: Array<{ phase: string; atSeconds: number }> = [];
+let started = performance.now();
+const { project, summary } = await createProjectFromServer(join(dir, 'laptop.storey'), { name: 'laptop', server: url, caPath: certs.caPath, area: null }, {
+  token,
+  onProgress: (p) => {
+    if (phases.at(-1)?.phase !== p.phase) phases.push({ phase: p.phase, atSeconds: +((performance.now() - started) / 1000).toFixed(2) });
+  },
+});
+const syncSeconds = (performance.now() - started) / 1000;
+const payload = (project.db.prepare(`SELECT coalesce(sum(length(bytes)), 0) FROM storey_blobs`).pluck().get() as number)
+  + (master.db.prepare(`SELECT coalesce(sum(length(row_json)), 0) FROM storey_changes WHERE op = 'put' AND row_json IS NOT NULL`).pluck().get() as number);
+const syncRate = payload / syncSeconds;
+const curlRate = curlBytes / curlSeconds;
+
+// 1 % change: tiles replaced, buildings edited.
+const paths = master.db.prepare(`SELECT layer_id, tile_path FROM storey_tiles ORDER BY random() LIMIT ?`).all(Math.ceil(tileCount / 100)) as Array<{ layer_id: string; tile_path: string }>;
+const buildings = master.db.prepare(`SELECT registry_id FROM buildings ORDER BY random() LIMIT ?`).pluck().all(Math.ceil((master.db.prepare(`SELECT count(*) FROM buildings`).pluck().get() as number) / 100)) as string[];
+let changedBytes = 0;
+master.transaction(() => {
+  for (const p of paths) {
+    const bytes = jpegLike();
+    const sha = sha256Hex(bytes);
+    master.db.prepare(`INSERT OR IGNORE INTO storey_blobs (sha256, bytes) VALUES (?, ?)`).run(sha, bytes);
+    master.db.prepare(`UPDATE storey_tiles SET sha256 = ? WHERE layer_id = ? AND tile_path = ?`).run(sha, p.layer_id, p.tile_path);
+    changedBytes += bytes.length;
+  }
+  for (const id of buildings) master.db.prepare(`UPDATE buildings SET name = 'edited ' || registry_id WHERE registry_id = ?`).run(id);
+  master.db.exec(`DELETE FROM storey_blobs WHERE sha256 NOT IN (SELECT sha256 FROM storey_tiles)`);
+});
+captureGeneration(master);
+changedBytes += master.db.prepare(`SELECT coalesce(sum(length(row_json)), 0) FROM storey_changes WHERE generation = 2 AND row_json IS NOT NULL`).pluck().get() as number;
+started = performance.now();
+const incremental = await syncProject(project, { token });
+const incrementalSeconds = (performance.now() - started) / 1000;
+
+const result = {
+  tiles: tileCount,
+  masterFileMB: +(fileBytes / 1e6).toFixed(1),
+  initial: { seconds: +syncSeconds.toFixed(2), payloadMB: +(payload / 1e6).toFixed(1), wireMB: +(summary.bytesReceived / 1e6).toFixed(1), MBps: +(syncRate / 1e6).toFixed(1) },
+  curl: { seconds: +curlSeconds.toFixed(2), MB: +(curlBytes / 1e6).toFixed(1), MBps: +(curlRate / 1e6).toFixed(1) },
+  phases,
+  rateRatio: +(syncRate / curlRate).toFixed(2),
+  incremental: { seconds: +incrementalSeconds.toFixed(2), changedMB: +(changedBytes / 1e6).toFixed(2), wireMB: +(incremental.bytesReceived / 1e6).toFixed(2), wireOverChanged: +(incremental.bytesReceived / changedBytes).toFixed(2) },
+};
+console.log(`initial sync  ${result.initial.payloadMB} MB payload in ${result.initial.seconds} s = ${result.initial.MBps} MB/s (wire ${result.initial.wireMB} MB)`);
+console.log(`curl baseline ${result.curl.MB} MB file in ${result.curl.seconds} s = ${result.curl.MBps} MB/s`);
+console.log(`phases: ${phases.map((p) => `${p.phase} at ${p.atSeconds} s`).join(', ')}`);
+console.log(`ratio sync/curl rate: ${result.rateRatio} (goal ≥ 0.8)`);
+console.log(`incremental   ${result.incremental.changedMB} MB changed, ${result.incremental.wireMB} MB on the wire (×${result.incremental.wireOverChanged}; goal ≤ 2) in ${result.incremental.seconds} s`);
+mkdirSync(join(root, 'bench', 'output'), { recursive: true });
+writeFileSync(join(root, 'bench', 'output', 'sync.json'), JSON.stringify(result, null, 2));
+project.close();
+await server.close();
+master.close();
+rmSync(dir, { recursive: true, force: true });
