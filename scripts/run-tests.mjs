@@ -1,7 +1,8 @@
 // Runs every *.test.ts under test/ with node's test runner (through tsx), one file at a time so the browser tests
 // get the machine's two cores to themselves, and ends with one plain summary line: "N passed, N failed".
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,7 @@ if (files.length === 0) {
 
 mkdirSync(join(root, 'test-output'), { recursive: true });
 const tap = join(root, 'test-output', 'results.tap');
+const storeyHome = mkdtempSync(join(tmpdir(), 'storey-test-home-'));
 const child = spawn(
   process.execPath,
   [
@@ -31,9 +33,11 @@ const child = spawn(
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  // A home of their own: recent projects, sessions and the sample never come from (or go to) the user's real ones.
+  { cwd: root, stdio: 'inherit', env: { ...process.env, STOREY_HOME: storeyHome } },
 );
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+rmSync(storeyHome, { recursive: true, force: true });
 const text = readFileSync(tap, 'utf8');
 const count = (name) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
 const passed = count('pass');

@@ -84,8 +84,13 @@ test('a saved view brings back camera, style, filter and selection after a reloa
   await page.click('#save-view');
   await page.locator('#view-list li', { hasText: 'Ridehusgade check' }).waitFor();
 
+  // The workstation reopens where the analyst left it: leave it unstyled and unfiltered first, so that only the
+  // saved view can bring the style back.
+  const cleared = Date.now();
+  await storeyView(page, 'return v.restyle("")');
+  await page.waitForFunction((t) => Number(document.body.dataset['sessionSaved'] ?? 0) > t, cleared, { timeout: 20_000 });
   await openApp(page, `${host.origin}/`);
-  assert.equal(await page.evaluate(() => document.body.dataset['style'] ?? ''), '', 'a fresh page starts unstyled');
+  assert.equal(await page.evaluate(() => document.body.dataset['style'] ?? ''), '', 'the reopened page is unstyled, as it was left');
   await page.locator('#view-list button.link', { hasText: 'Ridehusgade check' }).click();
   await page.waitForFunction(() => document.body.dataset['restoredView']);
   assert.equal(await page.evaluate(() => document.body.dataset['style']), 'yearBuilt');
@@ -101,7 +106,11 @@ test('a saved view brings back camera, style, filter and selection after a reloa
 
 test('a note pinned to a building survives reopening the project, and Delete removes it', { timeout: 180_000 }, async () => {
   const { page } = guarded;
-  await page.click('summary:has-text("Filter")').catch(() => undefined);
+  // Open the Filter section (the session may have brought it back open already: a click would close it).
+  await page.evaluate(() => {
+    const filter = [...document.querySelectorAll('details')].find((d) => d.querySelector('summary')?.textContent === 'Filter');
+    if (filter) filter.open = true;
+  });
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   const buildingId = (await page.evaluate(() => document.body.dataset['selectedBuilding']))!;
   await page.keyboard.press('Escape');
