@@ -285,6 +285,8 @@ migrations.push({
       ) WITHOUT ROWID;
       CREATE INDEX storey_changes_generation ON storey_changes(generation);
       CREATE INDEX storey_changes_sha256 ON storey_changes(sha256) WHERE sha256 IS NOT NULL;
+      -- Which tiles use a blob: a sync drops the blobs no tile uses any more without scanning the tile store.
+      CREATE INDEX storey_tiles_sha256 ON storey_tiles(sha256);
       CREATE TABLE storey_generations (generation INTEGER PRIMARY KEY, created_at TEXT NOT NULL, summary TEXT NOT NULL);
       CREATE TABLE storey_sync_tokens (
         id TEXT PRIMARY KEY,

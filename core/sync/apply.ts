@@ -98,23 +98,37 @@ export function applyStaged(project: ProjectFile, generation: number): ApplySumm
     }
 
     const hasBlob = db.prepare(`SELECT 1 FROM storey_blobs WHERE sha256 = ?`).pluck();
+    // Blobs that tiles stop using here: dropped below when no other tile needs them (a scan of every blob would
+    // read the whole tile store).
+    const tileHash = db.prepare(`SELECT sha256 FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`).pluck();
+    const released = new Set<string>();
     const putTile = db.prepare(`INSERT OR REPLACE INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, ?, ?)`);
     const deleteTile = db.prepare(`DELETE FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`);
     const split = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
     for (const row of staged('tiles', 'put')) {
       if (!hasBlob.get(row.sha256)) throw new StoreyError('INTERNAL', `Tile ${row.key} has no fetched bytes (${row.sha256}); nothing of generation ${generation} was applied.`);
+      const before = tileHash.get(...split(row.key)) as string | undefined;
+      if (before && before !== row.sha256) released.add(before);
       putTile.run(...split(row.key), row.sha256!);
       summary.tiles.put++;
     }
-    for (const row of staged('tiles', 'delete')) summary.tiles.delete += deleteTile.run(...split(row.key)).changes;
-    for (const row of staged('layers', 'delete')) summary.layers.delete += db.prepare(`DELETE FROM storey_layers WHERE id = ?`).run(row.key).changes;
+    for (const row of staged('tiles', 'delete')) {
+      const before = tileHash.get(...split(row.key)) as string | undefined;
+      if (before) released.add(before);
+      summary.tiles.delete += deleteTile.run(...split(row.key)).changes;
+    }
+    for (const row of staged('layers', 'delete')) {
+      for (const sha of db.prepare(`SELECT DISTINCT sha256 FROM storey_tiles WHERE layer_id = ?`).pluck().all(row.key) as string[]) released.add(sha);
+      summary.layers.delete += db.prepare(`DELETE FROM storey_layers WHERE id = ?`).run(row.key).changes;
+    }
+    // The tile count of what this area holds; byteSize stays the server's figure for the layer (summing blob
+    // lengths here would read every tile's bytes again).
     for (const layer of db.prepare(`SELECT id FROM storey_layers`).pluck().all() as string[]) {
-      const counts = db.prepare(`SELECT count(*) AS n, coalesce(sum(length(b.bytes)), 0) AS bytes FROM storey_tiles t JOIN storey_blobs b ON b.sha256 = t.sha256 WHERE t.layer_id = ?`).get(layer) as { n: number; bytes: number };
-      db.prepare(`UPDATE storey_layers SET settings = json_patch(settings, ?) WHERE id = ?`).run(JSON.stringify({ tileCount: counts.n, byteSize: counts.bytes }), layer);
+      const n = db.prepare(`SELECT count(*) FROM storey_tiles WHERE layer_id = ?`).pluck().get(layer) as number;
+      db.prepare(`UPDATE storey_layers SET settings = json_patch(settings, ?) WHERE id = ?`).run(JSON.stringify({ tileCount: n }), layer);
     }
-    if (summary.tiles.delete > 0 || summary.tiles.put > 0 || summary.layers.delete > 0) {
-      db.exec(`DELETE FROM storey_blobs WHERE sha256 NOT IN (SELECT sha256 FROM storey_tiles)`);
-    }
+    const dropBlob = db.prepare(`DELETE FROM storey_blobs WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM storey_tiles WHERE sha256 = ?)`);
+    for (const sha of released) dropBlob.run(sha, sha);
     if (summary.records.put + summary.records.delete > 0) new RegistryStore(project).refreshExtents();
     db.exec(`DELETE FROM storey_sync_staging`);
     db.prepare(`DELETE FROM storey_meta WHERE key = 'sync.staging'`).run();

@@ -99,7 +99,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
            DROP INDEX buildings_registry_id_lower; DROP INDEX floors_registry_id_lower; DROP INDEX stairwells_registry_id_lower;
            DROP INDEX units_registry_id_lower; DROP INDEX addresses_registry_id_lower;
            DROP TABLE storey_changes; DROP TABLE storey_generations; DROP TABLE storey_sync_tokens; DROP TABLE storey_sync_audit;
-           DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts;
+           DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts; DROP INDEX storey_tiles_sha256;
            DROP TABLE storey_audit;
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
