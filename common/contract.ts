@@ -29,7 +29,7 @@ import {
   ProjectProperties,
   SessionState,
 } from './domain.js';
-import type { OperationName } from './operations.js';
+import { workspaceOperationNames, type OperationName } from './operations.js';
 import { BriefingResult, BriefingSpec } from './briefing.js';
 
 export const operations = {
@@ -253,24 +253,12 @@ export type StoreyApi = {
   [K in OperationName]: (input: OperationInput<K>) => Promise<OperationOutput<K>>;
 };
 
-/** Operations about which project is open; the workspace answers them, not the open project. */
-export const workspaceOperationNames = [
-  'getHostInfo',
-  'listProjects',
-  'openProject',
-  'createProject',
-  'closeProject',
-  'saveProjectCopy',
-  'setProjectProperties',
-  'getSessionState',
-  'saveSessionState',
-] as const satisfies readonly OperationName[];
 export type WorkspaceOperationName = (typeof workspaceOperationNames)[number];
 
 /** The operations one open project answers. */
 export type ProjectScopedApi = Omit<StoreyApi, WorkspaceOperationName>;
 
-export { operationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
+export { operationNames, workspaceOperationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
 export * from './domain.js';
 export * from './errors.js';
 export * from './briefing.js';

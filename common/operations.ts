@@ -2,7 +2,8 @@
  * The names of the StoreyApi operations, without their schemas. The sandboxed preload imports only this list, so it
  * stays small; contract.ts checks at compile time that its schema table has exactly these keys.
  */
-export const operationNames = [
+/** Operations about which project is open; the workspace answers them, not the open project. */
+export const workspaceOperationNames = [
   'getHostInfo',
   'listProjects',
   'openProject',
@@ -12,6 +13,10 @@ export const operationNames = [
   'setProjectProperties',
   'getSessionState',
   'saveSessionState',
+] as const;
+
+export const operationNames = [
+  ...workspaceOperationNames,
   'getProjectInfo',
   'listBuildingShapes',
   'getBuilding',

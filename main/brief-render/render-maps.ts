@@ -30,7 +30,8 @@ export function findChromium(): string {
   }
 }
 
-const chromiumArgs = [
+/** Headless Chromium with software WebGL and none of its background traffic; the browser tests use the same. */
+export const chromiumArgs = [
   '--no-sandbox',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
@@ -39,6 +40,7 @@ const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-default-apps',
+  '--disable-domain-reliability',
   '--no-first-run',
   '--no-default-browser-check',
 ];

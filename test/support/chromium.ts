@@ -4,6 +4,7 @@
  * assert that the workstation sent nothing off the machine.
  */
 import { execFileSync } from 'node:child_process';
+import { chromiumArgs } from '../../main/brief-render/render-maps.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export function chromiumPath(): string {
@@ -16,19 +17,7 @@ export function chromiumPath(): string {
   }
 }
 
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-domain-reliability',
-  '--no-first-run',
-  '--no-default-browser-check',
-];
+export { chromiumArgs };
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
