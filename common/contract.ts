@@ -31,6 +31,7 @@ import {
 } from './domain.js';
 import { workspaceOperationNames, type OperationName } from './operations.js';
 import { BriefingResult, BriefingSpec } from './briefing.js';
+import { TileImportJob, TileSourceListing } from './tiles.js';
 
 export const operations = {
   /** Which host the UI runs on and what it can offer (file dialogs, a project folder); whether a project is open. */
@@ -230,6 +231,46 @@ export const operations = {
     output: LayerSummary,
   },
   /**
+   * The project folder (the folder the open project is in) for choosing a tile source: folders, and which entries are
+   * tile sources. `folder` is relative to the project folder; a way out of it (.., absolute, a link leading outside)
+   * is BAD_ARGUMENT.
+   */
+  listTileSources: {
+    input: z.object({ folder: z.string().max(4000).optional() }).strict(),
+    output: TileSourceListing,
+  },
+  /** Desktop: the native open dialog for a tile file or folder; null when the person cancelled. Web: NOT_SUPPORTED. */
+  chooseTileSource: {
+    input: z.object({ kind: z.enum(['file', 'folder']) }).strict(),
+    output: z.object({ path: z.string().nullable() }),
+  },
+  /**
+   * Starts importing a tile source (a path on the host: absolute, or relative to the project folder) as a new layer,
+   * on a worker thread; poll getTileImportJob. Not a tile source: BAD_INPUT; missing: FILE_NOT_FOUND; an import of
+   * any kind already running: BUSY.
+   */
+  startTileImport: {
+    input: z
+      .object({
+        source: z.string().trim().min(1).max(4000),
+        name: z.string().trim().max(200).optional(),
+        scheme: z.enum(['xyz', 'tms']).optional(),
+        table: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+    output: TileImportJob,
+  },
+  /** Progress (tiles done / total, bytes), and at the end the new layer or the error, of a tile import. */
+  getTileImportJob: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: TileImportJob,
+  },
+  /** Asks a running tile import to stop; it rolls back and the project stays as it was. */
+  cancelTileImport: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: TileImportJob,
+  },
+  /**
    * A PDF briefing: cover, a map page per chosen saved view (rendered by the host at print resolution), a page per
    * chosen building with its floors and units, the summary and attribute table of a filter, provenance. A host that
    * cannot render maps answers NOT_SUPPORTED when views are chosen. One briefing at a time: BUSY otherwise.
@@ -262,3 +303,4 @@ export { operationNames, workspaceOperationNames, type OperationName, type ApiRe
 export * from './domain.js';
 export * from './errors.js';
 export * from './briefing.js';
+export * from './tiles.js';

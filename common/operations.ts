@@ -37,6 +37,11 @@ export const operationNames = [
   'deleteNote',
   'listLayers',
   'setLayerSettings',
+  'listTileSources',
+  'chooseTileSource',
+  'startTileImport',
+  'getTileImportJob',
+  'cancelTileImport',
   'exportBriefing',
 ] as const;
 

@@ -16,7 +16,9 @@ import type { ImportJobs } from '../import/import-jobs.js';
 import { assignInputs, expandInputPaths } from '../import/importer.js';
 import { loadProfile } from '../import/profile.js';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { TileImportJob } from '../../common/tiles.js';
+import { checkTileSource, listTileSources, resolveTileSourcePath } from '../tiles/tile-sources.js';
 
 interface BuildingRecordRow {
   registry_id: string;
@@ -68,6 +70,8 @@ function parseArea(text: string | undefined): ProjectInfo['areaOfInterest'] {
 export interface ImportServices {
   jobs: ImportJobs;
   profilesDir: string;
+  /** Desktop: the native open dialog for a tile source file or folder; null when the person cancelled. */
+  chooseTileSource?: (kind: 'file' | 'folder') => Promise<string | null>;
 }
 
 export class ProjectApi implements ProjectScopedApi {
@@ -121,6 +125,32 @@ export class ProjectApi implements ProjectScopedApi {
 
   async setLayerSettings({ id, ...change }: { id: string; visible?: boolean; order?: number; opacity?: number }) {
     return new TileStore(this.project).updateSettings(id, change);
+  }
+
+  async listTileSources({ folder }: { folder?: string }) {
+    return listTileSources(dirname(this.project.path), folder ?? '');
+  }
+
+  async chooseTileSource({ kind }: { kind: 'file' | 'folder' }) {
+    const choose = this.importServices().chooseTileSource;
+    if (!choose) throw new StoreyError('NOT_SUPPORTED', 'This host has no file dialog: type the path of the tile source, or pick it from the project folder.');
+    return { path: await choose(kind) };
+  }
+
+  async startTileImport({ source, ...options }: { source: string; name?: string; scheme?: 'xyz' | 'tms'; table?: string }): Promise<TileImportJob> {
+    const services = this.importServices();
+    const path = resolveTileSourcePath(dirname(this.project.path), source);
+    // Fail fast on a missing file or one that is no tile source, before a worker starts.
+    const type = checkTileSource(path);
+    return services.jobs.tiles.start(path, type, { ...options, name: options.name || undefined });
+  }
+
+  async getTileImportJob({ jobId }: { jobId: string }): Promise<TileImportJob> {
+    return this.importServices().jobs.tiles.get(jobId);
+  }
+
+  async cancelTileImport({ jobId }: { jobId: string }): Promise<TileImportJob> {
+    return this.importServices().jobs.tiles.cancel(jobId);
   }
 
   async listAttributes({ level }: { level?: StyleLevel } = {}): Promise<{ attributes: AttributeInfo[] }> {

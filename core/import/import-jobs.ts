@@ -8,6 +8,7 @@ import type { ImportJob } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import type { ImportWorkerData } from './import-worker.js';
 import type { Profile } from './profile.js';
+import { TileImportJobs, type TileImportWorkerData } from '../tiles/tile-import-jobs.js';
 
 interface Running {
   job: ImportJob;
@@ -16,19 +17,29 @@ interface Running {
 
 export class ImportJobs {
   private readonly jobs = new Map<string, Running>();
+  /** Tile imports: the same worker module, and one import of either kind at a time. */
+  readonly tiles: TileImportJobs;
 
   /**
    * @param spawn starts import-worker with the given data (hosts know where its module is: source or bundle)
    * @param onFinished called after an import landed
+   * @param options.tilePaceMs tests only: a pause after each imported tile, so progress and cancel can be watched
    */
   constructor(
     private readonly projectPath: string,
-    private readonly spawn: (data: ImportWorkerData) => Worker,
+    private readonly spawn: (data: ImportWorkerData | TileImportWorkerData) => Worker,
     private readonly onFinished: () => void = () => {},
-  ) {}
+    options: { tilePaceMs?: number } = {},
+  ) {
+    this.tiles = new TileImportJobs(projectPath, spawn, () => this.registryBusy, options.tilePaceMs ?? 0);
+  }
+
+  private get registryBusy(): boolean {
+    return [...this.jobs.values()].some((r) => r.job.state === 'running');
+  }
 
   start(profile: Profile, inputs: string[]): ImportJob {
-    if ([...this.jobs.values()].some((r) => r.job.state === 'running')) {
+    if (this.registryBusy || this.tiles.busy) {
       throw new StoreyError('BUSY', 'An import is already running on this project; wait for it or cancel it first.');
     }
     const id = randomUUID();
@@ -61,7 +72,7 @@ export class ImportJobs {
 
   /** True while an import is running: the project must not be closed under it. */
   get busy(): boolean {
-    return [...this.jobs.values()].some((r) => r.job.state === 'running');
+    return this.registryBusy || this.tiles.busy;
   }
 
   get(id: string): ImportJob {

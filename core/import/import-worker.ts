@@ -8,6 +8,8 @@ import { toErrorPayload } from '../../common/errors.js';
 import { ProjectFile } from '../project/project-file.js';
 import { importRegistry } from './importer.js';
 import type { Profile } from './profile.js';
+import { runTileImport } from '../tiles/tile-import-run.js';
+import type { TileImportWorkerData } from '../tiles/tile-import-jobs.js';
 
 export interface ImportWorkerData {
   projectPath: string;
@@ -16,19 +18,25 @@ export interface ImportWorkerData {
   cancelFlag: SharedArrayBuffer;
 }
 
-const data = workerData as ImportWorkerData;
-const cancelled = new Int32Array(data.cancelFlag);
-let project: ProjectFile | undefined;
-try {
-  // The host's process holds the write lock; this thread works under it.
-  project = ProjectFile.open(data.projectPath, { withoutLock: true });
-  const report = await importRegistry(project, data.profile, data.inputs, {
-    shouldCancel: () => Atomics.load(cancelled, 0) === 1,
-    onProgress: (progress) => parentPort!.postMessage({ type: 'progress', progress }),
-  });
-  parentPort!.postMessage({ type: 'done', report });
-} catch (error) {
-  parentPort!.postMessage({ type: 'failed', error: toErrorPayload(error) });
-} finally {
-  project?.close();
+async function runRegistryImport(data: ImportWorkerData): Promise<void> {
+  const cancelled = new Int32Array(data.cancelFlag);
+  let project: ProjectFile | undefined;
+  try {
+    // The host's process holds the write lock; this thread works under it.
+    project = ProjectFile.open(data.projectPath, { withoutLock: true });
+    const report = await importRegistry(project, data.profile, data.inputs, {
+      shouldCancel: () => Atomics.load(cancelled, 0) === 1,
+      onProgress: (progress) => parentPort!.postMessage({ type: 'progress', progress }),
+    });
+    parentPort!.postMessage({ type: 'done', report });
+  } catch (error) {
+    parentPort!.postMessage({ type: 'failed', error: toErrorPayload(error) });
+  } finally {
+    project?.close();
+  }
 }
+
+// Tile imports run in this same worker module (one bundle per host), told apart by their data.
+const data = workerData as ImportWorkerData | TileImportWorkerData;
+if ('kind' in data && data.kind === 'tiles') await runTileImport(data, (message) => parentPort!.postMessage(message));
+else await runRegistryImport(data as ImportWorkerData);

@@ -37,7 +37,7 @@ class TilesetCollector {
     this.paths.add(path);
     if (extensionOf(path) === 'json') this.jsons.set(path, bytes);
     this.done += 1;
-    if (this.onProgress && (this.done % 64 === 0 || this.done === this.total)) this.onProgress({ done: this.done, total: this.total, detail: this.source });
+    this.onProgress?.({ done: this.done, total: this.total, detail: this.source });
   }
 
   /** Follows the root tileset and its external tilesets; every explicit content URI must be a stored file. */

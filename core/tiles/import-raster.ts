@@ -56,7 +56,7 @@ class RasterTiles {
     this.range.add(zoom, x, yFromNorth);
     this.writer.add(`${zoom}/${x}/${yFromNorth}`, bytes, this.source);
     this.done += 1;
-    if (this.onProgress && (this.done % 256 === 0 || this.done === this.total)) this.onProgress({ done: this.done, total: this.total, detail: this.source });
+    this.onProgress?.({ done: this.done, total: this.total, detail: this.source });
   }
 
   facts(extra: { attribution?: string; bounds?: LayerFacts['extent'] }): LayerFacts {

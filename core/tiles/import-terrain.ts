@@ -89,7 +89,7 @@ export function importTerrainFolder(path: string, writer: LayerWriter, onProgres
     writer.add(t.file, bytes, source);
     range.add(t.zoom, t.x, tms ? t.y : flipRow(t.zoom, t.y));
     done += 1;
-    if (onProgress && (done % 256 === 0 || done === found.length)) onProgress({ done, total: found.length, detail: source });
+    onProgress?.({ done, total: found.length, detail: source });
   }
   return {
     format: 'quantized-mesh',

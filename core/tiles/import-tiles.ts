@@ -10,9 +10,13 @@ import type { ProjectFile } from '../project/project-file.js';
 import { importGpkgTiles, importMbtiles, importTileFolder } from './import-raster.js';
 import { importTerrainFolder, isTerrainFolder } from './import-terrain.js';
 import { import3dTilesFolder, import3dTilesPackage, import3tz, isTilesetFolder } from './import-3dtiles.js';
-import { TileStore, type LayerKind, type LayerSummary } from './tile-store.js';
+import { TileStore, type LayerKind, type LayerSummary, type LayerWriter } from './tile-store.js';
 
-export type ProgressCallback = (progress: { done: number; total: number; detail: string }) => void;
+/** `bytes`: tile bytes written so far (importTiles adds it; the source importers leave it out). */
+export type ProgressCallback = (progress: { done: number; total: number; detail: string; bytes?: number }) => void;
+
+/** Importers report every tile; people and workers need a few updates a second, plus the last one. */
+const PROGRESS_INTERVAL_MS = 100;
 
 export interface TileImportOptions {
   /** Layer name; defaults to the file or folder name without its extension. */
@@ -22,6 +26,19 @@ export interface TileImportOptions {
   /** The tile table of a GeoPackage with several. */
   table?: string;
   onProgress?: ProgressCallback;
+  /** Asked before every tile; true stops the import, which rolls back (CANCELLED) and leaves the project as it was. */
+  shouldCancel?: () => boolean;
+}
+
+function throttled(onProgress: ProgressCallback | undefined, writer: LayerWriter): ProgressCallback | undefined {
+  if (!onProgress) return undefined;
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_INTERVAL_MS && p.done !== p.total && p.done !== 1) return;
+    last = now;
+    onProgress({ ...p, bytes: writer.byteSize });
+  };
 }
 
 export type TileSourceType = 'mbtiles' | 'gpkg' | '3tz' | '3dtiles' | 'terrain-folder' | '3dtiles-folder' | 'xyz-folder';
@@ -70,21 +87,22 @@ export async function importTiles(project: ProjectFile, path: string, options: T
   const name = options.name?.trim() || base.replace(/\.(mbtiles|gpkg|3tz|3dtiles)$/i, '');
   const store = new TileStore(project);
   return store.importLayer({ name, kind: kinds[type] }, (writer) => {
+    const onProgress = throttled(options.onProgress, writer);
     switch (type) {
       case 'mbtiles':
-        return importMbtiles(path, writer, options.onProgress);
+        return importMbtiles(path, writer, onProgress);
       case 'gpkg':
-        return importGpkgTiles(path, writer, { table: options.table }, options.onProgress);
+        return importGpkgTiles(path, writer, { table: options.table }, onProgress);
       case 'xyz-folder':
-        return importTileFolder(path, writer, { scheme: options.scheme }, options.onProgress);
+        return importTileFolder(path, writer, { scheme: options.scheme }, onProgress);
       case 'terrain-folder':
-        return importTerrainFolder(path, writer, options.onProgress);
+        return importTerrainFolder(path, writer, onProgress);
       case '3dtiles-folder':
-        return import3dTilesFolder(path, writer, options.onProgress);
+        return import3dTilesFolder(path, writer, onProgress);
       case '3dtiles':
-        return import3dTilesPackage(path, writer, options.onProgress);
+        return import3dTilesPackage(path, writer, onProgress);
       case '3tz':
-        return import3tz(path, writer, options.onProgress);
+        return import3tz(path, writer, onProgress);
     }
-  });
+  }, { shouldCancel: options.shouldCancel });
 }

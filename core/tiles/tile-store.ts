@@ -162,6 +162,7 @@ export class TileStore {
   async importLayer(
     header: { name: string; kind: LayerKind },
     fill: (writer: LayerWriter) => Promise<LayerFacts> | LayerFacts,
+    options: { shouldCancel?: () => boolean } = {},
   ): Promise<LayerSummary> {
     if (this.project.readOnly) throw new StoreyError('READ_ONLY', `${this.project.fileName} is open read-only; tiles cannot be imported.`);
     const db = this.project.db;
@@ -170,8 +171,9 @@ export class TileStore {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.prepare(`INSERT INTO storey_layers (id, name, kind, settings) VALUES (?, ?, ?, '{}')`).run(id, header.name, header.kind);
-      const writer = new LayerWriter(this.project, id);
+      const writer = new LayerWriter(this.project, id, options.shouldCancel);
       const facts = await fill(writer);
+      writer.checkCancelled(facts.source);
       if (writer.tileCount === 0) throw new StoreyError('BAD_INPUT', `${facts.source} holds no tiles to import.`);
       const settings: StoredSettings = { ...facts, tileCount: writer.tileCount, byteSize: writer.byteSize, visible: true, order, opacity: 1 };
       db.prepare(`UPDATE storey_layers SET settings = ? WHERE id = ?`).run(JSON.stringify(settings), id);
@@ -192,12 +194,23 @@ export class LayerWriter {
   private readonly insertBlob: Statement<[string, Buffer]>;
   private readonly insertTile: Statement<[string, string, string]>;
 
-  constructor(project: ProjectFile, readonly layerId: string) {
+  /** @param shouldCancel asked before every tile; true rolls the import back (CANCELLED) */
+  constructor(
+    project: ProjectFile,
+    readonly layerId: string,
+    private readonly shouldCancel?: () => boolean,
+  ) {
     this.insertBlob = project.db.prepare(`INSERT OR IGNORE INTO storey_blobs (sha256, bytes) VALUES (?, ?)`);
     this.insertTile = project.db.prepare(`INSERT INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, ?, ?)`);
   }
 
+  /** Throws CANCELLED when the import was asked to stop; the caller's transaction then rolls back. */
+  checkCancelled(source: string): void {
+    if (this.shouldCancel?.()) throw new StoreyError('CANCELLED', `The import of ${source} was cancelled; the project is as it was before.`);
+  }
+
   add(tilePath: string, bytes: Uint8Array, sourceForErrors: string): void {
+    this.checkCancelled(sourceForErrors);
     if (!isSafeTilePath(tilePath)) {
       throw new StoreyError('BAD_INPUT', `${sourceForErrors}: the tile path "${tilePath.slice(0, 200)}" is not a plain relative path; nothing was imported.`);
     }

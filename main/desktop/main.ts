@@ -52,6 +52,17 @@ async function chooseFile(purpose: FilePurpose, suggestedName: string): Promise<
   return result.canceled || !result.filePath ? null : result.filePath;
 }
 
+/** A native dialog for a tile source: Linux and Windows dialogs pick files or folders, not both, so the UI asks which. */
+async function chooseTileSource(kind: 'file' | 'folder'): Promise<string | null> {
+  const parent = BrowserWindow.getFocusedWindow() ?? [...windows][0];
+  const options: Electron.OpenDialogOptions =
+    kind === 'file'
+      ? { title: 'Import tiles', filters: [{ name: 'Tile sources', extensions: ['mbtiles', 'gpkg', '3tz', '3dtiles'] }], properties: ['openFile'] }
+      : { title: 'Import tiles: a terrain, 3D Tiles or z/x/y folder', properties: ['openDirectory'] };
+  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : result.filePaths[0] ?? null;
+}
+
 /** The project to start with: one handed over by the OS or the command line, else the last one, else the sample. */
 function openInitialProject(workspace: Workspace): void {
   const given = openedFile ?? projectPathFromArgs(process.argv);
@@ -115,6 +126,7 @@ async function start(): Promise<void> {
     importsFor: (projectPath) => ({
       jobs: new ImportJobs(projectPath, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
       profilesDir: join(appRoot, 'resources', 'profiles'),
+      chooseTileSource,
     }),
   });
   try {

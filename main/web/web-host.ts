@@ -38,6 +38,8 @@ export interface WebHostOptions {
   readOnly?: boolean;
   /** Folder of shipped import profiles; defaults to resources/profiles of the package. */
   profilesDir?: string;
+  /** Tests only: a pause after each imported tile, so a small sample's progress and cancel can be watched. */
+  tileImportPaceMs?: number;
 }
 
 export interface WebHost {
@@ -132,7 +134,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     stateFile: options.stateFile ?? defaultStateFile('web-host.json'),
     folder,
     readOnly: options.readOnly ?? false,
-    importsFor: (projectPath) => ({ jobs: new ImportJobs(projectPath, spawnImportWorker), profilesDir }),
+    importsFor: (projectPath) => ({ jobs: new ImportJobs(projectPath, spawnImportWorker, undefined, { tilePaceMs: options.tileImportPaceMs }), profilesDir }),
   });
   if (options.projectPath) workspace.openPath(options.projectPath);
   else workspace.reopenLast();

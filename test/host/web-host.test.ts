@@ -3,7 +3,7 @@
  * the host's guards (token, Host header, paths).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -25,6 +25,7 @@ let api: StoreyApi;
 let writableHost: WebHost;
 let writableApi: StoreyApi;
 let importJobId = '';
+let tileJobId = '';
 /** A host on a folder of projects, for the operations that open, create, copy and close them. */
 let folderHost: WebHost;
 let folderApi: StoreyApi;
@@ -374,6 +375,79 @@ describe('every operation through the web host', () => {
         await assert.rejects(writable().setLayerSettings({ id: 'no-such-layer', visible: true }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
       },
       bad: { id: 'x', opacity: 2 },
+    },
+    listTileSources: {
+      good: async () => {
+        copyFileSync(sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'), join(dir, 'world.mbtiles'));
+        symlinkSync(sharedData('tiles-samples'), join(dir, 'projects', 'outside'));
+        const top = await writable().listTileSources({});
+        assert.equal(top.rootName, dir.split('/').pop());
+        assert.equal(top.path, '');
+        assert.equal(top.parent, null);
+        const byName = new Map(top.entries.map((e) => [e.name, e]));
+        assert.deepEqual(byName.get('world.mbtiles'), { name: 'world.mbtiles', path: 'world.mbtiles', folder: false, sizeBytes: statSync(join(dir, 'world.mbtiles')).size, sourceType: 'mbtiles' });
+        assert.equal(byName.get('secret.txt')?.sourceType, null);
+        assert.equal(byName.get('projects')?.folder, true);
+        const projects = await writable().listTileSources({ folder: 'projects' });
+        assert.deepEqual([projects.path, projects.parent], ['projects', '']);
+        assert.ok(!projects.entries.some((e) => e.name === 'outside'), 'a link leading out of the project folder is not listed');
+        for (const folder of ['..', '../..', '/etc', 'projects/../..', 'projects/outside', '.hidden']) {
+          await assert.rejects(writable().listTileSources({ folder }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT', folder);
+        }
+        await assert.rejects(writable().listTileSources({ folder: 'no-such-folder' }), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND');
+      },
+      bad: { folder: 5 },
+    },
+    chooseTileSource: {
+      good: async () => {
+        await assert.rejects(writable().chooseTileSource({ kind: 'file' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED');
+        await assert.rejects(api.chooseTileSource({ kind: 'folder' }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+      },
+      bad: { kind: 'both' },
+    },
+    startTileImport: {
+      good: async () => {
+        await assert.rejects(api.startTileImport({ source: 'world.mbtiles' }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+        await assert.rejects(writable().startTileImport({ source: '/no/such/tiles.mbtiles' }), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND');
+        await assert.rejects(writable().startTileImport({ source: 'secret.txt' }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_INPUT' && /secret\.txt .*is not a tile source/.test(e.message));
+        await assert.rejects(writable().startTileImport({ source: '../outside.mbtiles' }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
+        const job = await writable().startTileImport({ source: 'world.mbtiles', name: 'World again' });
+        assert.deepEqual([job.state, job.source, job.sourceType], ['running', 'world.mbtiles', 'mbtiles']);
+        tileJobId = job.id;
+      },
+      bad: { source: '' },
+    },
+    getTileImportJob: {
+      good: async () => {
+        let job = await writable().getTileImportJob({ jobId: tileJobId });
+        for (let i = 0; job.state === 'running' && i < 200; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          job = await writable().getTileImportJob({ jobId: tileJobId });
+        }
+        assert.equal(job.state, 'done', JSON.stringify(job.error));
+        assert.deepEqual([job.layer?.name, job.layer?.tileCount, job.progress.done, job.progress.total], ['World again', 5, 5, 5]);
+        assert.ok(job.progress.bytes > 0 && job.progress.bytes === job.layer?.byteSize);
+        assert.ok((await writable().listLayers({})).layers.some((l) => l.id === job.layer!.id), 'the host sees the layer the worker wrote');
+        await assert.rejects(writable().getTileImportJob({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: {},
+    },
+    cancelTileImport: {
+      good: async () => {
+        const before = (await writable().listLayers({})).layers;
+        const job = await writable().startTileImport({ source: sharedData('nl-heuvelrug-terrain', 'tiles') });
+        await writable().cancelTileImport({ jobId: job.id });
+        let state = await writable().getTileImportJob({ jobId: job.id });
+        for (let i = 0; state.state === 'running' && i < 200; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          state = await writable().getTileImportJob({ jobId: job.id });
+        }
+        assert.equal(state.state, 'cancelled');
+        assert.equal(state.error?.code, 'CANCELLED');
+        assert.deepEqual((await writable().listLayers({})).layers, before, 'the cancelled import left no layer');
+        await assert.rejects(writable().cancelTileImport({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { jobId: 5 },
     },
     exportBriefing: {
       good: async () => {
