@@ -1,5 +1,6 @@
 /** `storey brief`: a PDF briefing of a project file, with progress lines on stderr. */
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BriefingSpec, Orientation, PaperSize } from '../common/briefing.js';
 import { StoreyError } from '../common/errors.js';
@@ -55,16 +56,38 @@ export async function commandBrief(args: string[], usage: (message: string) => E
   });
   if (!parsed.success) throw usage(`bad briefing options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const started = performance.now();
-  const result = await briefingFromFile(positionals[0]!, parsed.data, (message) => console.error(`storey brief: ${message}`));
-  // Written beside the target and renamed, so a failed write never leaves half a PDF under the asked-for name.
-  const partial = `${values.out}.partial-${process.pid}`;
+  // Written beside the target and renamed once the briefing is on record, so neither a failure nor Ctrl+C leaves
+  // half a PDF (or an unrecorded one) under the asked-for name.
+  const out = resolve(values.out);
+  const partial = `${out}.partial-${process.pid}`;
+  const controller = new AbortController();
+  const interrupt = () => {
+    console.error('storey brief: cancelling…');
+    controller.abort();
+  };
+  process.once('SIGINT', interrupt);
+  let result;
   try {
-    writeFileSync(partial, result.pdf);
-    renameSync(partial, values.out);
+    result = await briefingFromFile(positionals[0]!, parsed.data, (message) => console.error(`storey brief: ${message}`), undefined, {
+      signal: controller.signal,
+      deliver: (output) => {
+        try {
+          writeFileSync(partial, output.pdf);
+        } catch (error) {
+          throw new StoreyError('BAD_ARGUMENT', `Cannot write ${values.out}: ${(error as Error).message}`, { cause: error });
+        }
+        return out;
+      },
+      undeliver: () => rmSync(partial, { force: true }),
+    });
+    renameSync(partial, out);
   } catch (error) {
     rmSync(partial, { force: true });
+    if (error instanceof StoreyError) throw error;
     throw new StoreyError('BAD_ARGUMENT', `Cannot write ${values.out}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    process.off('SIGINT', interrupt);
   }
   console.error(`storey brief: maps ${(result.renderMs / 1000).toFixed(1)} s, composition ${(result.composeMs / 1000).toFixed(1)} s, total ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`Wrote ${values.out}: ${result.pageCount} pages, ${(result.pdf.length / 1e6).toFixed(1)} MB.`);
+  console.log(`Wrote ${values.out}: ${result.pageCount} pages, ${(result.pdf.length / 1e6).toFixed(1)} MB; recorded in the project's audit trail.`);
 }

@@ -42,3 +42,37 @@ export const BriefingResult = z.object({
   composeMs: z.number(),
 });
 export type BriefingResult = z.infer<typeof BriefingResult>;
+
+/** Where a briefing job is: the stages the dialog names, and steps done of the steps it will take in all. */
+export const BriefingStage = z.enum(['starting', 'rendering', 'composing', 'writing', 'done']);
+export type BriefingStage = z.infer<typeof BriefingStage>;
+export const BriefingStep = z.object({
+  stage: BriefingStage,
+  /** What is happening, for people: "rendering map 2 of 3: Odense C by year". */
+  detail: z.string(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+});
+export type BriefingStep = z.infer<typeof BriefingStep>;
+
+/**
+ * A briefing being made off the request: poll it for progress; at the end it holds the PDF, or the error. A cancelled
+ * job holds no PDF: the work stops (Chromium is closed, composition abandoned) and nothing is recorded as exported.
+ */
+export const BriefingJob = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  progress: BriefingStep,
+  result: BriefingResult.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type BriefingJob = z.infer<typeof BriefingJob>;
+
+/** The attribute table as CSV, made by the host so that the export is recorded in the project's audit trail. */
+export const CsvExport = z.object({
+  fileName: z.string(),
+  rowCount: z.number().int().nonnegative(),
+  /** UTF-8 text with a byte-order mark (so spreadsheet programs read æøå right) and CRLF line ends. */
+  csv: z.string(),
+});
+export type CsvExport = z.infer<typeof CsvExport>;

@@ -30,7 +30,7 @@ import {
   SessionState,
 } from './domain.js';
 import { workspaceOperationNames, type OperationName } from './operations.js';
-import { BriefingResult, BriefingSpec } from './briefing.js';
+import { BriefingJob, BriefingResult, BriefingSpec, CsvExport } from './briefing.js';
 import { TileImportJob, TileSourceListing } from './tiles.js';
 
 export const operations = {
@@ -278,6 +278,37 @@ export const operations = {
   exportBriefing: {
     input: BriefingSpec.strict(),
     output: BriefingResult,
+  },
+  /**
+   * The same briefing as a job, for the dialog: runs off the request, reports its stage (rendering map k of n,
+   * composing, writing) through getBriefingJob, and stops on cancelBriefing. One briefing at a time: BUSY otherwise.
+   */
+  startBriefing: {
+    input: BriefingSpec.strict(),
+    output: BriefingJob,
+  },
+  /** Progress, and at the end the PDF or the error, of a briefing job. */
+  getBriefingJob: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: BriefingJob,
+  },
+  /** Stops a running briefing: Chromium is closed, no PDF is made and nothing is recorded as exported. */
+  cancelBriefing: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: BriefingJob,
+  },
+  /**
+   * The attribute table of the buildings matching the conditions as CSV (every matching row), recorded in the
+   * project's audit trail with the row count and the filter.
+   */
+  exportCsv: {
+    input: z
+      .object({
+        conditions: z.array(FilterCondition).max(20),
+        sort: z.object({ column: z.enum(['address', 'use', 'yearBuilt', 'floorCount', 'heightMeters', 'dwellingCount']), descending: z.boolean() }).optional(),
+      })
+      .strict(),
+    output: CsvExport,
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

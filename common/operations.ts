@@ -43,6 +43,10 @@ export const operationNames = [
   'getTileImportJob',
   'cancelTileImport',
   'exportBriefing',
+  'startBriefing',
+  'getBriefingJob',
+  'cancelBriefing',
+  'exportCsv',
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

@@ -1,9 +1,10 @@
 /**
  * File ▸ Export briefing (Ctrl+P): title, author, marking, paper, which saved views become map pages, which
  * buildings get detail pages, and whether the summary and attribute table of the current filter go in. The host
- * renders the maps and composes the PDF; the dialog shows progress and then opens (and offers to save) the PDF.
+ * renders the maps and composes the PDF as a job; the dialog shows its stage (rendering map k of n, composing, writing)
+ * on a progress bar with a Cancel button that stops the work, and then opens (and offers to save) the PDF.
  */
-import type { BriefingResult, FilterCondition, SavedView, StoreyApi } from '../common/contract.js';
+import type { BriefingJob, BriefingResult, FilterCondition, SavedView, StoreyApi } from '../common/contract.js';
 import { formatNumber, h } from './dom.js';
 
 export interface BriefingContext {
@@ -45,6 +46,27 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
     ...moreBuildings.value.split(/\s+/).map((s) => s.trim()).filter(Boolean),
   ];
 
+  let running: BriefingJob | null = null;
+  const stageNames: Record<BriefingJob['progress']['stage'], string> = {
+    starting: 'Starting',
+    rendering: 'Rendering maps',
+    composing: 'Composing pages',
+    writing: 'Writing the PDF',
+    done: 'Done',
+  };
+  const cancel = h('button', { type: 'button', id: 'briefing-cancel' }, 'Cancel');
+  cancel.addEventListener('click', () => void stop());
+  const stop = async () => {
+    if (!running || running.state !== 'running') return;
+    cancel.disabled = true;
+    cancel.textContent = 'Cancelling…';
+    try {
+      running = await api.cancelBriefing({ jobId: running.id });
+    } catch (error) {
+      onError(error);
+    }
+  };
+
   const make = async () => {
     const viewIds = chosenViews();
     const buildingIds = [...new Set(chosenBuildings())];
@@ -54,18 +76,24 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
     }
     start.disabled = true;
     const started = Date.now();
-    const phase = h('div', { class: 'progress-label' });
-    const tick = () => {
-      const seconds = Math.round((Date.now() - started) / 1000);
-      phase.textContent = viewIds.length
-        ? `Rendering ${viewIds.length} map${viewIds.length === 1 ? '' : 's'} at print resolution and composing the PDF… ${seconds} s`
-        : `Composing the PDF… ${seconds} s`;
+    const stage = h('div', { class: 'progress-label', id: 'briefing-stage' });
+    const bar = h('progress', { id: 'briefing-progress', max: '1', value: '0' }) as HTMLProgressElement;
+    const elapsed = h('span', { class: 'muted small', id: 'briefing-elapsed' });
+    cancel.disabled = false;
+    cancel.textContent = 'Cancel';
+    const show = (job: BriefingJob) => {
+      const { stage: name, detail, done, total } = job.progress;
+      stage.textContent = `${stageNames[name]}: ${detail.charAt(0).toUpperCase()}${detail.slice(1)}`;
+      bar.max = total;
+      bar.value = done;
+      bar.setAttribute('aria-valuetext', `${stageNames[name]}, step ${done + 1} of ${total}`);
+      elapsed.textContent = `${done} of ${total} steps · ${Math.round((Date.now() - started) / 1000)} s`;
+      document.body.dataset['briefingStage'] = name;
     };
-    tick();
-    const timer = setInterval(tick, 1000);
-    status.replaceChildren(phase, h('progress', { id: 'briefing-progress' }));
+    status.replaceChildren(stage, h('div', { class: 'progress-row dialog-buttons' }, bar, cancel), elapsed);
+    document.body.dataset['briefingState'] = 'running';
     try {
-      const result = await api.exportBriefing({
+      running = await api.startBriefing({
         title: title.value,
         author: author.value,
         marking: marking.value,
@@ -76,20 +104,34 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
         includeTable: table.checked,
         filter: context.filter,
       });
-      const url = pdfUrl(result);
-      const link = h('a', { href: url, download: result.fileName, id: 'briefing-download', class: 'link' }, `Save ${result.fileName}`);
-      const open = h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open the PDF');
-      status.replaceChildren(
-        h('p', {}, `Done: ${result.pageCount} pages in ${formatNumber((Date.now() - started) / 1000, 1)} s (maps ${formatNumber(result.renderMs / 1000, 1)} s, composition ${formatNumber(result.composeMs / 1000, 1)} s).`),
-        h('p', {}, open, ' · ', link),
-      );
-      document.body.dataset['briefing'] = `${result.pageCount}:${result.fileName}`;
-      window.open(url, '_blank', 'noopener');
+      show(running);
+      while (running.state === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        running = await api.getBriefingJob({ jobId: running.id });
+        show(running);
+      }
+      document.body.dataset['briefingState'] = running.state;
+      const result = running.result;
+      if (running.state === 'cancelled') {
+        status.replaceChildren(h('p', { id: 'briefing-cancelled' }, 'Cancelled: the work was stopped and no PDF was made.'));
+      } else if (!result) {
+        status.replaceChildren(h('p', { class: 'small error-text' }, `No PDF: ${running.error?.message ?? 'the briefing failed.'}`));
+      } else {
+        const url = pdfUrl(result);
+        const link = h('a', { href: url, download: result.fileName, id: 'briefing-download', class: 'link' }, `Save ${result.fileName}`);
+        const open = h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open the PDF');
+        status.replaceChildren(
+          h('p', {}, `Done: ${result.pageCount} pages in ${formatNumber((Date.now() - started) / 1000, 1)} s (maps ${formatNumber(result.renderMs / 1000, 1)} s, composition ${formatNumber(result.composeMs / 1000, 1)} s).`),
+          h('p', {}, open, ' · ', link),
+        );
+        document.body.dataset['briefing'] = `${result.pageCount}:${result.fileName}`;
+        window.open(url, '_blank', 'noopener');
+      }
     } catch (error) {
-      status.replaceChildren(h('p', { class: 'small' }, `No PDF: ${error instanceof Error ? error.message : String(error)}`));
+      document.body.dataset['briefingState'] = 'failed';
+      status.replaceChildren(h('p', { class: 'small error-text' }, `No PDF: ${error instanceof Error ? error.message : String(error)}`));
       onError(error);
     } finally {
-      clearInterval(timer);
       start.disabled = false;
     }
   };
@@ -115,7 +157,11 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
     void make();
   });
   close.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
+  // Closing the dialog (Close, Esc) while a briefing runs stops it: nobody would be there to take the PDF.
+  dialog.addEventListener('close', () => {
+    void stop();
+    dialog.remove();
+  });
   dialog.append(form);
   document.body.append(dialog);
   dialog.showModal();

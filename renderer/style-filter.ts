@@ -1,5 +1,5 @@
 /** The "Style" and "Filter" tools: thematic colours with a matching legend, and attribute filters with a table. */
-import type { AttributeInfo, BuildingRow, FilterCondition, StoreyApi, StyleLevel, StyleState } from '../common/contract.js';
+import type { AttributeInfo, FilterCondition, StoreyApi, StyleLevel, StyleState } from '../common/contract.js';
 import { aggregateByOwner, classify, ramps, type Classification, type Method } from './classify.js';
 import { formatNumber, h } from './dom.js';
 
@@ -15,16 +15,6 @@ export interface StyleFilterHost {
 }
 
 const operatorLabels: Record<FilterCondition['operator'], string> = { '=': '=', '!=': '≠', '<': '<', '<=': '≤', '>': '>', '>=': '≥' };
-
-function csvEscape(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(rows: BuildingRow[]): string {
-  const columns: Array<keyof BuildingRow> = ['id', 'address', 'use', 'yearBuilt', 'floorCount', 'heightMeters', 'dwellingCount'];
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvEscape(r[c])).join(','))].join('\r\n') + '\r\n';
-}
 
 export interface StyleFilterControls {
   /** The style and filter now in force, for saved views. */
@@ -155,11 +145,12 @@ export async function mountStyleFilter(container: HTMLElement, tableContainer: H
       host.onError(error);
     }
   };
+  // The host makes the CSV (every matching row) and records the export in the project's audit trail.
   const exportCsv = async () => {
     try {
-      const result = await host.api.queryBuildings({ conditions: active, sort, limit: 100000 });
-      const url = URL.createObjectURL(new Blob(['\uFEFF' + toCsv(result.rows)], { type: 'text/csv;charset=utf-8' }));
-      const link = h('a', { href: url, download: 'storey-buildings.csv' });
+      const result = await host.api.exportCsv({ conditions: active, sort });
+      const url = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
+      const link = h('a', { href: url, download: result.fileName });
       document.body.append(link);
       link.click();
       link.remove();

@@ -4,9 +4,13 @@
  */
 import * as views from './views-notes.js';
 import type { StyleLevel, ViewState, AddressMatch, AttributeInfo, AttributeValue, BuildingRow, FilterCondition, ImportJob, ImportProfileSummary, ImportReport, BuildingDetail, FloorSummary, ProjectInfo, ProjectScopedApi, UnitSummary } from '../../common/contract.js';
-import { StoreyError } from '../../common/errors.js';
-import { BriefingSpec, type BriefingResult, type BriefingSpecInput } from '../../common/briefing.js';
+import { StoreyError, type ErrorCode } from '../../common/errors.js';
+import { BriefingSpec, type BriefingJob, type BriefingResult, type BriefingSpecInput, type CsvExport } from '../../common/briefing.js';
 import { briefingResult, composeBriefing } from '../brief/compose.js';
+import { BriefingJobs } from '../brief/briefing-jobs.js';
+import { recordBriefing } from '../brief/audit-briefing.js';
+import { recordExport, filterText } from '../project/audit.js';
+import { buildingsCsv, csvFileName, type BuildingSort } from './csv-export.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
@@ -75,6 +79,9 @@ export interface ImportServices {
 }
 
 export class ProjectApi implements ProjectScopedApi {
+  /** Briefings without map pages (this class renders no maps); the web host runs its own jobs with maps. */
+  private readonly briefingJobs = new BriefingJobs();
+
   constructor(
     private readonly project: ProjectFile,
     private readonly imports?: ImportServices,
@@ -112,11 +119,45 @@ export class ProjectApi implements ProjectScopedApi {
 
   /** Composition only: hosts that render maps (the web host) answer this operation themselves. */
   async exportBriefing(input: BriefingSpecInput): Promise<BriefingResult> {
+    const job = await this.briefingJobs.wait((await this.startBriefing(input)).id);
+    if (job.result) return job.result;
+    throw new StoreyError((job.error?.code ?? 'INTERNAL') as ErrorCode, job.error?.message ?? 'The briefing failed.');
+  }
+
+  async startBriefing(input: BriefingSpecInput): Promise<BriefingJob> {
     const spec = BriefingSpec.parse(input);
     if (spec.viewIds.length) throw new StoreyError('NOT_SUPPORTED', 'This host cannot render map pages yet: leave out the saved views, or export the briefing from the web host or `storey brief`.');
-    const started = performance.now();
-    const composed = await composeBriefing({ api: this, project: this.project, spec, maps: [] });
-    return briefingResult(spec, { ...composed, composeMs: performance.now() - started }, 0);
+    return this.briefingJobs.start(spec, async ({ signal, progress }) => {
+      const started = performance.now();
+      const composed = await composeBriefing({ api: this, project: this.project, spec, maps: [], progress, signal });
+      const result = briefingResult(spec, { ...composed, composeMs: performance.now() - started }, 0);
+      recordBriefing(this.project, spec, result, { via: 'workstation', target: result.fileName, destination: 'handed to the UI to save or open' });
+      return result;
+    });
+  }
+
+  async getBriefingJob({ jobId }: { jobId: string }): Promise<BriefingJob> {
+    return this.briefingJobs.get(jobId);
+  }
+
+  async cancelBriefing({ jobId }: { jobId: string }): Promise<BriefingJob> {
+    return this.briefingJobs.cancel(jobId);
+  }
+
+  /** Every matching row (not only the table's first page), sorted as the table is; recorded as an export. */
+  async exportCsv({ conditions, sort }: { conditions: FilterCondition[]; sort?: { column: BuildingSort; descending: boolean } }): Promise<CsvExport> {
+    const { rows, count } = await this.queryBuildings({ conditions, sort, limit: Number.MAX_SAFE_INTEGER });
+    const fileName = csvFileName(this.project.getMeta('name') ?? this.project.fileName);
+    const csv = buildingsCsv(rows);
+    recordExport(this.project, 'export', fileName, {
+      format: 'csv',
+      rows: count,
+      filter: filterText(conditions),
+      conditions,
+      bytes: Buffer.byteLength(csv, 'utf8'),
+      destination: 'handed to the UI to save',
+    });
+    return { fileName, rowCount: count, csv };
   }
 
   async listLayers() {

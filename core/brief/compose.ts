@@ -14,7 +14,8 @@ import { createDocument, documentBytes, ink, label, type Doc } from './document.
 import { drawMapPage } from './map-page.js';
 import { mapLayout, pageGeometry, type PageGeometry } from './paper.js';
 import { describeFilter, drawCover, drawProvenance, drawSummary } from './report-pages.js';
-import type { BriefingProgress, MapImage } from './types.js';
+import { throwIfCancelled, type BriefingProgress, type MapImage } from './types.js';
+import { briefingTotalSteps } from './briefing-jobs.js';
 
 /** The attribute table stops here; the analyst exports CSV from the workstation for more. */
 export const MAX_TABLE_ROWS = 500;
@@ -32,6 +33,8 @@ export interface ComposeInput {
   /** How the maps were made, for the provenance page. */
   renderer?: string;
   progress?: BriefingProgress;
+  /** Checked between pages: aborting stops composition with CANCELLED and nothing is returned. */
+  signal?: AbortSignal;
 }
 
 export function storeyVersion(): string {
@@ -72,7 +75,17 @@ function drawFrames(doc: Doc, geometry: PageGeometry, spec: BriefingSpec, markin
 
 export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffer; pageCount: number }> {
   const { api, project, spec, maps } = input;
-  const progress = input.progress ?? (() => {});
+  const { signal } = input;
+  const report = input.progress ?? (() => {});
+  // Steps of the whole briefing: the maps come first and are done by now.
+  const total = briefingTotalSteps(spec);
+  let done = maps.length;
+  // Drawing is synchronous: each step gives the event loop a turn, so the host answers progress polls and cancels.
+  const progress = async (detail: string, stage: 'composing' | 'writing' = 'composing') => {
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfCancelled(signal);
+    report(detail, { stage, detail, done: Math.min(done, total - 1), total });
+  };
   const now = input.now ?? new Date();
   const info = await api.getProjectInfo({});
   const geometry = pageGeometry(spec.paper, spec.orientation);
@@ -80,10 +93,12 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
   const version = storeyVersion();
 
   // Read everything first, so a bad building id fails before any page is drawn.
+  await progress(spec.buildingIds.length || spec.includeTable ? 'reading the buildings and the table' : 'composing the cover');
   const buildings: BuildingData[] = [];
   if (spec.buildingIds.length) {
     const shapes = new Map((await api.listBuildingShapes({})).buildings.map((b) => [b.id, b.polygons]));
     for (const id of spec.buildingIds) {
+      throwIfCancelled(signal);
       const detail = await api.getBuilding({ id });
       const units = new Map<string, UnitSummary[]>();
       for (const floor of detail.floors) units.set(floor.id, (await api.listFloorUnits({ floorId: floor.id })).units);
@@ -125,20 +140,23 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
 
   const layout = mapLayout(spec.paper, spec.orientation);
   for (const [i, map] of maps.entries()) {
-    progress(`composing map page ${i + 1} of ${maps.length}: ${map.viewName}`);
+    await progress(`composing map page ${i + 1} of ${maps.length}: ${map.viewName}`);
     newPage();
     drawMapPage(doc, map, layout, geometry.contentTop, info.attribution, spec.orientation === 'landscape');
   }
   for (const [i, building] of buildings.entries()) {
-    progress(`composing building ${i + 1} of ${buildings.length}: ${buildingTitle(building.detail)}`);
+    await progress(`composing building ${i + 1} of ${buildings.length}: ${buildingTitle(building.detail)}`);
     newPage();
     drawBuildingPages(doc, building, geometry, newPage);
+    done++;
   }
   if (table) {
-    progress(`composing the summary of ${table.count} buildings`);
+    await progress(`composing the summary of ${table.count} buildings`);
     newPage();
     drawSummary(doc, table.rows, table.count, table.filterText, geometry, newPage, MAX_TABLE_ROWS);
+    done++;
   }
+  await progress('composing the provenance page');
   newPage();
   drawProvenance(doc, {
     projectFile: info.fileName,
@@ -152,8 +170,11 @@ export async function composeBriefing(input: ComposeInput): Promise<{ pdf: Buffe
   }, geometry, newPage);
 
   const pageCount = drawFrames(doc, geometry, spec, marking, info.name, stamp(now));
+  await progress(`writing the PDF (${pageCount} pages)`, 'writing');
   doc.end();
-  return { pdf: await bytes, pageCount };
+  const pdf = await bytes;
+  throwIfCancelled(signal);
+  return { pdf, pageCount };
 }
 
 /** The PDF as the contract hands it to the UI, named after its title. */

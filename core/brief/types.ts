@@ -1,5 +1,6 @@
 /** What the map renderer hands to composition: one rendered saved view with what is needed to read it on paper. */
-import type { LegendClass } from '../../common/briefing.js';
+import { StoreyError } from '../../common/errors.js';
+import type { BriefingStep, LegendClass } from '../../common/briefing.js';
 
 export interface MapImage {
   viewId: string;
@@ -19,5 +20,13 @@ export interface MapImage {
   legend: { title: string; classes: LegendClass[] };
 }
 
-/** Progress lines for the CLI's stderr and the dialog. */
-export type BriefingProgress = (message: string) => void;
+/**
+ * Progress: a line for the CLI's stderr, and with it where the briefing is (stage, steps done of all), which the
+ * dialog's progress bar shows. Lines without a step (e.g. how long a map took) change no stage.
+ */
+export type BriefingProgress = (message: string, step?: BriefingStep) => void;
+
+/** Throws CANCELLED once the signal is aborted: checked between maps and between pages. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StoreyError('CANCELLED', 'The briefing was cancelled; no PDF was made.');
+}

@@ -2,7 +2,9 @@
  * The audit trail kept in the project: what left it (copies, briefings, exports, syncs) and changes of its key, each
  * with the time, the operating-system user and the machine. Read by `storey audit` and `storey info`.
  */
+import Database from 'better-sqlite3';
 import { hostname, userInfo } from 'node:os';
+import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from './project-file.js';
 
 export type AuditAction = 'copy' | 'briefing' | 'export' | 'sync' | 'encrypt' | 'decrypt' | 'rekey';
@@ -40,4 +42,38 @@ export function recordAudit(project: ProjectFile, action: AuditAction, target: s
 export function listAudit(project: ProjectFile, limit = 1000): AuditEntry[] {
   const rows = project.db.prepare(`SELECT at, user, host, action, target, detail FROM storey_audit ORDER BY id DESC LIMIT ?`).all(limit) as Array<Omit<AuditEntry, 'detail'> & { detail: string }>;
   return rows.map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
+}
+
+/**
+ * Records an export (a briefing, a CSV table): what left the project must be on record, so when the record cannot be
+ * written the export is refused (StoreyError READ_ONLY) and the caller hands nothing out. A project open read-only
+ * (a briefing of a file another workstation has open, `storey serve --read-only`, `storey brief`) gets the row
+ * through a short second connection: one appended row under SQLite's own locking, which waits for a writer that is
+ * busy. An encrypted project open read-only has no key for that connection here, so its exports are refused.
+ */
+export function recordExport(project: ProjectFile, action: 'briefing' | 'export', target: string, detail: Record<string, unknown>): void {
+  if (!project.readOnly) {
+    recordAudit(project, action, target, detail);
+    return;
+  }
+  const refuse = (why: string, cause?: unknown) =>
+    new StoreyError('READ_ONLY', `${project.fileName} is open read-only and ${why}, so the export was not made: exports are recorded in the project's audit trail. Open the project for writing and export again.`, { cause });
+  if (project.encrypted) throw refuse('encrypted');
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(project.path, { fileMustExist: true });
+    db.pragma('busy_timeout = 10000');
+    db.prepare(`INSERT INTO storey_audit (at, user, host, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(new Date().toISOString(), currentUser(), hostname(), action, target, JSON.stringify(detail));
+  } catch (error) {
+    throw refuse(`its audit trail cannot be written (${(error as Error).message})`, error);
+  } finally {
+    db?.close();
+  }
+}
+
+/** "floorCount >= 4 and use = Block of flats", or "all buildings": a filter as the audit trail and the CLI show it. */
+export function filterText(conditions: ReadonlyArray<{ attribute: string; operator: string; value: string | number | null }>): string {
+  if (conditions.length === 0) return 'all buildings';
+  return conditions.map((c) => `${c.attribute} ${c.operator} ${c.value === null ? 'no data' : String(c.value)}`).join(' and ');
 }

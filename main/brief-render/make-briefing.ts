@@ -5,12 +5,14 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BriefingSpec } from '../../common/briefing.js';
 import type { SavedView, StoreyApi } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { composeBriefing, type BriefingDataApi } from '../../core/brief/compose.js';
-import type { BriefingProgress } from '../../core/brief/types.js';
+import { throwIfCancelled, type BriefingProgress } from '../../core/brief/types.js';
+import { briefingTotalSteps } from '../../core/brief/briefing-jobs.js';
+import { recordBriefing } from '../../core/brief/audit-briefing.js';
 import { findPackageRoot } from '../../core/paths.js';
 import type { ProjectFile } from '../../core/project/project-file.js';
 import { ProjectApi } from '../../core/api/project-api.js';
@@ -22,6 +24,8 @@ export interface BriefingOutput {
   pageCount: number;
   renderMs: number;
   composeMs: number;
+  /** The saved views of the map pages, by name, in order. */
+  viewNames: string[];
 }
 
 type BriefingApi = BriefingDataApi & Pick<StoreyApi, 'listViews'>;
@@ -47,13 +51,17 @@ export async function makeBriefing(options: {
   host: { origin: string; token: string };
   progress?: BriefingProgress;
   now?: Date;
+  /** Aborting stops the work (Chromium is closed) with CANCELLED. */
+  signal?: AbortSignal;
 }): Promise<BriefingOutput> {
   const { api, spec } = options;
   const views = await chosenViews(api, spec.viewIds);
   // Check the buildings before starting a browser, so a typo fails in a second, not after the maps.
   for (const id of spec.buildingIds) await api.getBuilding({ id });
   const renderStarted = performance.now();
-  const maps = await renderMaps({ ...options.host, views, paper: spec.paper, orientation: spec.orientation, progress: options.progress });
+  const totalSteps = briefingTotalSteps(spec);
+  const maps = await renderMaps({ ...options.host, views, paper: spec.paper, orientation: spec.orientation, progress: options.progress, totalSteps, signal: options.signal });
+  throwIfCancelled(options.signal);
   const renderMs = performance.now() - renderStarted;
   const composeStarted = performance.now();
   const { pdf, pageCount } = await composeBriefing({
@@ -63,11 +71,12 @@ export async function makeBriefing(options: {
     maps,
     now: options.now,
     progress: options.progress,
+    signal: options.signal,
     renderer: maps.length
       ? `Rendered by the Storey workstation in headless Chromium (software WebGL) at ${maps[0]!.widthPx} × ${maps[0]!.heightPx} px per map.`
       : 'No map pages in this briefing.',
   });
-  return { pdf, pageCount, renderMs, composeMs: performance.now() - composeStarted };
+  return { pdf, pageCount, renderMs, composeMs: performance.now() - composeStarted, viewNames: views.map((v) => v.name) };
 }
 
 /** The built UI the print page loads. */
@@ -79,15 +88,38 @@ export function builtRenderer(): string {
   return staticRoot;
 }
 
-/** A briefing of a project file: opens it read-only behind a loopback web host for the maps. */
-export async function briefingFromFile(projectPath: string, spec: BriefingSpec, progress?: BriefingProgress, now?: Date): Promise<BriefingOutput> {
+/**
+ * A briefing of a project file: opens it read-only behind a loopback web host for the maps. `deliver` writes the PDF
+ * where it goes and says where (a path); the briefing is then recorded in the project's audit trail, and when that
+ * cannot be done `undeliver` takes the file back, so no PDF leaves unrecorded.
+ */
+export async function briefingFromFile(
+  projectPath: string,
+  spec: BriefingSpec,
+  progress?: BriefingProgress,
+  now?: Date,
+  options: { signal?: AbortSignal; deliver?: (output: BriefingOutput) => string; undeliver?: () => void } = {},
+): Promise<BriefingOutput> {
   // A private state file: making a briefing should not add the project to the user's recent list.
   const scratch = mkdtempSync(join(tmpdir(), 'storey-brief-'));
   try {
     const host = await startWebHost({ projectPath, staticRoot: builtRenderer(), readOnly: true, stateFile: join(scratch, 'state.json') });
     try {
       const project = host.project;
-      return await makeBriefing({ api: new ProjectApi(project), project, spec, host, progress, now });
+      const output = await makeBriefing({ api: new ProjectApi(project), project, spec, host, progress, now, signal: options.signal });
+      if (options.deliver) {
+        const total = briefingTotalSteps(spec);
+        const target = options.deliver(output);
+        progress?.(`recording the briefing in the audit trail of ${project.fileName}`, { stage: 'writing', detail: `writing ${basename(target)}`, done: total - 1, total });
+        try {
+          throwIfCancelled(options.signal);
+          recordBriefing(project, spec, { pageCount: output.pageCount, bytes: output.pdf.length }, { via: 'cli', target, destination: 'file', viewNames: output.viewNames });
+        } catch (error) {
+          options.undeliver?.();
+          throw error;
+        }
+      }
+      return output;
     } finally {
       await host.close();
     }

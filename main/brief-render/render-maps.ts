@@ -11,7 +11,7 @@ import type { Orientation, PaperSize } from '../../common/briefing.js';
 import type { SavedView, ViewState } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { mapPixelSize } from '../../core/brief/paper.js';
-import type { BriefingProgress, MapImage } from '../../core/brief/types.js';
+import { throwIfCancelled, type BriefingProgress, type MapImage } from '../../core/brief/types.js';
 
 /** The Chromium to drive: STOREY_CHROMIUM, else `chromium` (or `chromium-browser`) on the PATH. */
 export function findChromium(): string {
@@ -96,23 +96,35 @@ export interface RenderMapsOptions {
   paper: PaperSize;
   orientation: Orientation;
   progress?: BriefingProgress;
+  /** Steps of the whole briefing, for the progress bar (default: one per map and one more). */
+  totalSteps?: number;
+  /** Aborting closes Chromium at once: the render stops with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 /** Renders each view to a print-size PNG. Chromium is started for the call and closed after it. */
 export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]> {
   if (options.views.length === 0) return [];
+  const { signal } = options;
   const progress = options.progress ?? (() => {});
+  const total = options.totalSteps ?? options.views.length + 1;
+  throwIfCancelled(signal);
   const executablePath = findChromium();
   const { chromium } = await import('playwright-core');
   const size = mapPixelSize(options.paper, options.orientation);
-  progress(`starting Chromium for ${options.views.length} map${options.views.length === 1 ? '' : 's'} at ${size.widthPx} × ${size.heightPx} px`);
+  const starting = `starting Chromium for ${options.views.length} map${options.views.length === 1 ? '' : 's'} at ${size.widthPx} × ${size.heightPx} px`;
+  progress(starting, { stage: 'starting', detail: starting, done: 0, total });
   let browser: Browser;
   try {
     browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true });
   } catch (error) {
     throw new StoreyError('INTERNAL', `Chromium (${executablePath}) did not start: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
+  // Cancelling closes the browser under the page: whatever it was waiting for rejects, and the render stops there.
+  const stop = () => void browser.close().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
   try {
+    throwIfCancelled(signal);
     const context = await browser.newContext({ viewport: { width: size.cssWidth, height: size.cssHeight }, deviceScaleFactor: size.deviceScale });
     // The page may talk to its own host only: nothing leaves the machine while printing either. It is not the
     // analyst's session either: it starts without one and what it would remember is dropped, so printing never moves
@@ -127,10 +139,13 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     await page.goto(`${options.origin}/?token=${encodeURIComponent(options.token)}`);
     await page.addStyleTag({ content: printCss });
     await waitForWorkstation(page);
+    throwIfCancelled(signal);
     await page.evaluate(() => (globalThis as unknown as PageGlobals).storeyView!.print.renderAtDevicePixels());
     const images: MapImage[] = [];
     for (const [i, view] of options.views.entries()) {
-      progress(`rendering map ${i + 1} of ${options.views.length}: ${view.name}`);
+      throwIfCancelled(signal);
+      const rendering = `rendering map ${i + 1} of ${options.views.length}: ${view.name}`;
+      progress(rendering, { stage: 'rendering', detail: rendering, done: i, total });
       const started = performance.now();
       const { frames, ...snapshot } = await page.evaluate(async (state) => {
         const storeyView = (globalThis as unknown as PageGlobals).storeyView!;
@@ -157,7 +172,11 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     }
     await context.close();
     return images;
+  } catch (error) {
+    throwIfCancelled(signal);
+    throw error;
   } finally {
+    signal?.removeEventListener('abort', stop);
     await browser.close();
   }
 }

@@ -16,6 +16,8 @@ import { tempDir } from '../support/temp.js';
 import { sharedData } from '../support/shared-data.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
+import { listAudit } from '../../core/project/audit.js';
+import { hostname, userInfo } from 'node:os';
 
 const dir = tempDir();
 const projectPath = join(dir, 'sample.storey');
@@ -26,12 +28,30 @@ let writableHost: WebHost;
 let writableApi: StoreyApi;
 let importJobId = '';
 let tileJobId = '';
+let briefingJobId = '';
 /** A host on a folder of projects, for the operations that open, create, copy and close them. */
 let folderHost: WebHost;
 let folderApi: StoreyApi;
 const folder = join(dir, 'projects');
 const folderApiOf = () => folderApi;
 const writable = () => writableApi;
+/** The project's audit trail as another reader sees it, newest first. */
+const auditOf = (path: string) => {
+  const project = ProjectFile.open(path, { readOnly: true });
+  try {
+    return listAudit(project);
+  } finally {
+    project.close();
+  }
+};
+async function briefingDone(jobId: string) {
+  let job = await api.getBriefingJob({ jobId });
+  for (let i = 0; job.state === 'running' && i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await api.getBriefingJob({ jobId });
+  }
+  return job;
+}
 const viewState = {
   camera: { lonDegrees: 10.4, latDegrees: 55.39, heightMeters: 800, headingDegrees: 20, pitchDegrees: -38, rollDegrees: 0 },
   style: { level: 'buildings' as const, attribute: 'yearBuilt', method: 'quantile' as const, classes: 5, ramp: 'yellow-blue' },
@@ -510,6 +530,77 @@ describe('every operation through the web host', () => {
         assert.equal((await writable().getProjectInfo({})).lastImport?.buildingsUpdated, 0, 'the cancelled re-import left no trace');
       },
       bad: { jobId: 5 },
+    },
+    startBriefing: {
+      good: async () => {
+        // The read-only host: the briefing is still recorded in the project's audit trail (a second connection).
+        const { rows } = await api.queryBuildings({ conditions: [], limit: 2 });
+        const before = auditOf(projectPath).length;
+        const started = await api.startBriefing({ title: 'Job check', buildingIds: rows.map((r) => r.id), includeTable: true, filter: [{ attribute: 'floorCount', operator: '>=', value: 3 }] });
+        assert.equal(started.state, 'running');
+        assert.equal(started.progress.total, 2 + 1 + 1, 'a step per building, the table and writing');
+        await assert.rejects(api.startBriefing({ title: 'Second', buildingIds: [rows[0]!.id] }), (e: unknown) => e instanceof StoreyError && e.code === 'BUSY');
+        const job = await briefingDone(started.id);
+        assert.equal(job.state, 'done', JSON.stringify(job.error));
+        assert.deepEqual([job.progress.stage, job.progress.done], ['done', job.progress.total]);
+        assert.equal(Buffer.from(job.result!.pdfBase64, 'base64').subarray(0, 5).toString('latin1'), '%PDF-');
+        const audit = auditOf(projectPath);
+        assert.equal(audit.length, before + 1);
+        const entry = audit[0]!;
+        assert.deepEqual([entry.action, entry.target, entry.user, entry.host], ['briefing', 'Job-check.pdf', userInfo().username, hostname()]);
+        assert.equal(entry.detail['pages'], job.result!.pageCount);
+        assert.deepEqual(entry.detail['buildings'], rows.map((r) => r.id));
+        assert.equal(entry.detail['table'], 'floorCount >= 3');
+        assert.equal(entry.detail['via'], 'web host');
+        briefingJobId = started.id;
+      },
+      bad: { title: 'x', viewIds: 'all' },
+    },
+    getBriefingJob: {
+      good: async () => {
+        const job = await api.getBriefingJob({ jobId: briefingJobId });
+        assert.equal(job.state, 'done');
+        await assert.rejects(api.getBriefingJob({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: {},
+    },
+    cancelBriefing: {
+      good: async () => {
+        const { rows } = await api.queryBuildings({ conditions: [], limit: 50 });
+        const before = auditOf(projectPath).length;
+        const started = await api.startBriefing({ title: 'Cancelled', buildingIds: rows.map((r) => r.id), includeTable: true });
+        const asked = await api.cancelBriefing({ jobId: started.id });
+        assert.match(asked.progress.detail, /cancelling/);
+        const job = await briefingDone(started.id);
+        assert.equal(job.state, 'cancelled');
+        assert.equal(job.error?.code, 'CANCELLED');
+        assert.equal(job.result, null, 'no PDF');
+        assert.equal(auditOf(projectPath).length, before, 'nothing recorded as exported');
+        await assert.rejects(api.cancelBriefing({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { jobId: '' },
+    },
+    exportCsv: {
+      good: async () => {
+        const conditions = [{ attribute: 'floorCount', operator: '>=' as const, value: 4 }];
+        const { count } = await api.queryBuildings({ conditions, limit: 0 });
+        const result = await api.exportCsv({ conditions, sort: { column: 'floorCount', descending: true } });
+        assert.ok(count > 0);
+        assert.equal(result.rowCount, count);
+        const lines = result.csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+        assert.equal(lines[0], 'id,address,use,yearBuilt,floorCount,heightMeters,dwellingCount');
+        assert.equal(lines.length - 1, count);
+        // Fields as RFC 4180 reads them: quoted ones may hold commas (addresses do).
+        const fields = (line: string) => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"'));
+        assert.ok(lines.every((l) => fields(l).length === 7), 'seven fields on every line');
+        const floors = lines.slice(1).map((l) => Number(fields(l)[4]));
+        assert.ok(floors.every((f, i) => f >= 4 && (i === 0 || f <= floors[i - 1]!)), 'filtered and sorted as asked');
+        const [entry] = auditOf(projectPath);
+        assert.deepEqual([entry!.action, entry!.target], ['export', result.fileName]);
+        assert.deepEqual([entry!.detail['format'], entry!.detail['rows'], entry!.detail['filter']], ['csv', count, 'floorCount >= 4']);
+        await assert.rejects(api.exportCsv({ conditions: [{ attribute: 'noSuchAttribute', operator: '=', value: 1 }] }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
+      },
+      bad: { conditions: 'floorCount>=4' },
     },
   };
 
