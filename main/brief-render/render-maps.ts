@@ -116,7 +116,8 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
   progress(starting, { stage: 'starting', detail: starting, done: 0, total });
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true });
+    // SIGINT is the caller's to handle (storey brief cancels and cleans up); playwright's own handler would exit at once.
+    browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true, handleSIGINT: false });
   } catch (error) {
     throw new StoreyError('INTERNAL', `Chromium (${executablePath}) did not start: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
