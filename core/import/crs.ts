@@ -61,5 +61,43 @@ export function transformToWgs84(crsName: string, where: string): Transform {
   }
   if (horizontal === 4326) return (x, y) => [x, y];
   const converter = proj4(definition, definitions[4326]!);
+  const direct = directInverse(definition);
+  if (direct) return direct;
   return (x, y) => converter.forward([x, y]) as [number, number];
+}
+
+/** The parts of a proj4 projection object the direct path reads (proj4's typings do not describe them). */
+interface ProjectionInternals {
+  projName?: string;
+  to_meter?: number;
+  from_greenwich?: number;
+  axis?: string;
+  datum?: { datum_type: number; a: number; es: number };
+  inverse(point: { x: number; y: number }): { x: number; y: number } | null | undefined;
+}
+
+/** proj4's "WGS 84 or equivalent" datum type, and its tolerance for GRS 80 and WGS 84 being the same ellipsoid. */
+const PJD_WGS84 = 4;
+const SAME_ELLIPSOID_ES = 0.00000000005;
+const R2D = 57.29577951308232; // proj4's R2D, the same double
+
+/**
+ * For projections on WGS 84 or an equivalent datum (ETRS89 and WGS 84 UTM, Web Mercator), proj4's transform to
+ * WGS 84 degrees is the projection's inverse and a scaling to degrees; its general path around that (a point object
+ * per call, sanity checks, a datum comparison) costs more than the mathematics on a footprint's vertices. This calls
+ * the inverse directly, with the same arithmetic, so the results are the same numbers; any other case (datum shifts,
+ * grids, unit or meridian changes) returns null and goes through proj4.
+ */
+function directInverse(definition: string): Transform | null {
+  const source = proj4.Proj(definition) as unknown as ProjectionInternals;
+  const target = proj4.Proj(definitions[4326]!) as unknown as ProjectionInternals;
+  const plain = (p: ProjectionInternals) => !p.to_meter && !p.from_greenwich && (p.axis === undefined || p.axis === 'enu');
+  if (source.projName === 'longlat' || !plain(source) || !plain(target) || typeof source.inverse !== 'function') return null;
+  const a = source.datum;
+  const b = target.datum;
+  if (!a || !b || a.datum_type !== PJD_WGS84 || b.datum_type !== PJD_WGS84 || a.a !== b.a || Math.abs(a.es - b.es) > SAME_ELLIPSOID_ES) return null;
+  return (x, y) => {
+    const p = source.inverse({ x, y });
+    return p ? [p.x * R2D, p.y * R2D] : [NaN, NaN];
+  };
 }

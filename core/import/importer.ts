@@ -77,10 +77,38 @@ export function assignInputs(profile: Profile, files: string[]): { assigned: Arr
   return { assigned, ignored };
 }
 
-// Most registry ids (UUIDs, numbers) are lower case already: a string made only of characters that lower-casing
-// leaves alone is returned as it is, sparing a new string per lookup.
-const unchangedByLowerCase = /^[a-z0-9_.:/ -]*$/;
-const lc = (value: string) => (unchangedByLowerCase.test(value) ? value : value.toLowerCase());
+// Ids are compared in lower case. V8 returns a string that lower-casing leaves alone as it is, so the many ids
+// already in lower case (UUIDs, numbers) cost no new string.
+const lc = (value: string) => value.toLowerCase();
+
+/** SQLite's order for `ORDER BY length(text), text` (characters, then BINARY: UTF-8 bytes, i.e. code points). */
+function shorterThenEarlier(a: string, b: string): boolean {
+  const la = codePointLength(a);
+  const lb = codePointLength(b);
+  if (la !== lb) return la < lb;
+  for (let i = 0; i < a.length; ) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(i)!;
+    if (ca !== cb) return ca < cb;
+    i += ca > 0xffff ? 2 : 1;
+  }
+  return false;
+}
+
+function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        i++;
+      }
+    }
+  }
+  return length;
+}
 
 /** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
 class FieldReader {
@@ -640,6 +668,29 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
   }
 
+  // The rows read are all in records now: let them go before the write, so its garbage collections have less to walk.
+  for (const item of loaded) {
+    item.rows = [];
+    delete item.city;
+  }
+  footprints.clear();
+
+  // Registers rarely put an address on the building itself: a building is named by its shortest (house-number)
+  // address. Into tables that start empty this is worked out here, sparing a second write of every building row;
+  // otherwise addresses already in the project count too, and SQL does it after the rows (below).
+  const namedHere = !hasRows(project, 'buildings') && !hasRows(project, 'addresses');
+  if (namedHere) {
+    const shortest = new Map<string, string>();
+    for (const address of addresses.values()) {
+      if (!address.buildingId) continue;
+      const current = shortest.get(address.buildingId);
+      if (current === undefined || shorterThenEarlier(address.fullText, current)) shortest.set(address.buildingId, address.fullText);
+    }
+    for (const building of buildings.values()) {
+      if (building.address == null) building.address = shortest.get(building.registryId) ?? null;
+    }
+  }
+
   // 3. Write, all or nothing.
   checkCancelled();
   const existingIds = (table: string) => new Set((project.db.prepare(`SELECT registry_id FROM ${table}`).pluck().all() as string[]));
@@ -675,9 +726,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     write('addresses', addresses.values(), (a, isNew) => store.putAddress(a, isNew));
     write('units', units.values(), (u, isNew) => store.putUnit(u, isNew));
     });
-    // Registers rarely put an address on the building itself: name it by its shortest (house-number) address.
-    project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
-                       ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
+    if (!namedHere) {
+      project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
+                         ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
+    }
     store.refreshExtents();
     // Every source imported keeps its credit.
     const credits = (project.getMeta('attribution') ?? '').split('; ').filter(Boolean);

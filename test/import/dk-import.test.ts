@@ -110,6 +110,14 @@ test('heights: roof Z minus ground height where both are known, else from floors
   }
 });
 
+test('a building is named by its shortest address, as SQL orders them (worked out before the rows are written)', () => {
+  const named = count('SELECT count(*) AS n FROM buildings WHERE address IS NOT NULL');
+  assert.ok(named > 1000, `only ${named} buildings have an address`);
+  const differing = count(`SELECT count(*) AS n FROM buildings b WHERE b.address IS NOT (SELECT a.full_text FROM addresses a
+                             WHERE a.building_id = b.registry_id ORDER BY length(a.full_text), a.full_text LIMIT 1)`);
+  assert.equal(differing, 0);
+});
+
 test('Ridehusgade 49: its building, floors and units as the registry has them', async () => {
   const [match] = searchAddresses(project, 'Ridehusgade 49, 2. th');
   assert.equal(match?.text, 'Ridehusgade 49, 2. th, 5000 Odense C');
