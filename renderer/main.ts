@@ -19,7 +19,7 @@ import { mountFileMenu } from './file-menu.js';
 import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProjectForm, type ProjectDialogHooks } from './project-dialogs.js';
 import { printHooks } from './print-view.js';
 import { openBriefingDialog } from './briefing-dialog.js';
-import { mountLayerPanel } from './layer-panel.js';
+import { mountLayerPanel, type LayerPanelControls } from './layer-panel.js';
 
 const api = connectApi();
 
@@ -412,6 +412,7 @@ async function closeProject(): Promise<void> {
 }
 
 let fileMenu: { open(): void } | undefined;
+let layerPanel: LayerPanelControls | undefined;
 
 function mountFileCommands(): void {
   const desktop = hostInfo!.host === 'desktop';
@@ -424,6 +425,7 @@ function mountFileCommands(): void {
       { id: 'save-copy', label: 'Save a copy…', shortcut: 'Ctrl+Shift+S', run: fileCommands.saveCopy, enabled: () => Boolean(info) },
       { id: 'properties', label: 'Project properties…', shortcut: 'Alt+Enter', run: fileCommands.properties, enabled: () => Boolean(info && !info.readOnly) },
       { id: 'import', label: 'Import…', shortcut: 'Ctrl+I', run: () => showImport(), enabled: () => Boolean(info && !info.readOnly) },
+      { id: 'import-tiles', label: 'Import tiles…', run: () => layerPanel?.importTiles(), enabled: () => Boolean(info && !info.readOnly && layerPanel) },
       { id: 'briefing', label: 'Export briefing…', shortcut: 'Ctrl+P', run: () => showBriefing(), enabled: () => Boolean(info) },
       'separator',
       { id: 'close', label: 'Close project', shortcut: desktop ? 'Ctrl+W' : 'Ctrl+Alt+W', run: fileCommands.close, enabled: () => Boolean(info) },
@@ -552,7 +554,7 @@ async function start(): Promise<void> {
   categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
   renderLegend();
   await mountTools();
-  await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError);
+  layerPanel = (await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError)) ?? undefined;
   const { state: session } = await api.getSessionState({});
   if (session) await restoreSession(session).catch(showError);
   else if (info.extent) globe.viewExtent(info.extent);

@@ -4,7 +4,7 @@
  * whole layer back. The worker is the same module as the registry import's; its data says which import to run.
  */
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { TileImportJob, TileSourceType } from '../../common/tiles.js';
 import type { LayerSummary } from '../../common/domain.js';
@@ -25,6 +25,12 @@ export type TileWorkerMessage =
   | { type: 'progress'; progress: TileImportJob['progress'] }
   | { type: 'done'; layer: LayerSummary }
   | { type: 'failed'; error: { code: string; message: string } };
+
+/** A file or folder name for people; a folder called just "tiles" is named with its parent (nl-heuvelrug-terrain/tiles). */
+function displayName(path: string): string {
+  const name = basename(path);
+  return /^tiles?$/i.test(name) ? `${basename(dirname(path))}/${name}` : name;
+}
 
 interface Running {
   job: TileImportJob;
@@ -57,7 +63,7 @@ export class TileImportJobs {
     const id = randomUUID();
     const flag = new SharedArrayBuffer(4);
     const running: Running = {
-      job: { id, state: 'running', source: basename(source), sourceType, progress: { done: 0, total: 0, bytes: 0, detail: 'starting' }, layer: null, error: null },
+      job: { id, state: 'running', source: displayName(source), sourceType, progress: { done: 0, total: 0, bytes: 0, detail: 'starting' }, layer: null, error: null },
       cancelFlag: new Int32Array(flag),
     };
     this.jobs.set(id, running);

@@ -86,7 +86,9 @@ export function listTileSources(projectFolder: string, folder = ''): TileSourceL
   }
   const entries: TileSourceEntry[] = [];
   for (const name of names.sort((a, b) => a.localeCompare(b))) {
-    if (name.startsWith('.') || entries.length >= MAX_ENTRIES) continue;
+    // Hidden files and SQLite's companions of an open project (its WAL, shared memory, journal, Storey's lock) are
+    // never tile sources and only crowd the list.
+    if (name.startsWith('.') || /-(wal|shm|journal)$|\.lock$/.test(name) || entries.length >= MAX_ENTRIES) continue;
     const full = join(dir, name);
     try {
       // A link that leads out of the project folder is left out of the listing, as it would be refused when chosen.

@@ -9,6 +9,7 @@ import {
   Cartographic,
   Cesium3DTileFeature,
   Cesium3DTileset,
+  Cesium3DTileStyle,
   CesiumTerrainProvider,
   CesiumWidget,
   Credit,
@@ -25,6 +26,8 @@ interface Shown {
   layer: LayerSummary;
   imagery?: ImageryLayer;
   tileset?: Cesium3DTileset;
+  /** The opacity the tileset's style was made for (3D Tiles have no alpha of their own). */
+  tilesetOpacity?: number;
 }
 
 export class TileLayers {
@@ -77,6 +80,7 @@ export class TileLayers {
         scene.imageryLayers.raiseToTop(shown.imagery);
         shown.imagery.alpha = layer.opacity;
       }
+      if (shown.tileset) this.setTilesetOpacity(shown, layer.opacity);
     }
     const terrain = layers.filter((l) => l.kind === 'terrain' && l.visible).sort((a, b) => a.order - b.order)[0];
     if ((terrain?.id ?? null) !== this.terrainId) {
@@ -116,6 +120,29 @@ export class TileLayers {
     const tileset = await Cesium3DTileset.fromUrl(url, { maximumScreenSpaceError: 8, ...options });
     scene.primitives.add(tileset);
     return { layer, tileset };
+  }
+
+  /**
+   * 3D Tiles opacity is a tileset style: every feature's colour times white at that alpha (Cesium's default HIGHLIGHT
+   * blend multiplies, so the model's own colours stay). Fully opaque clears the style, so nothing goes translucent.
+   */
+  private setTilesetOpacity(shown: Shown, opacity: number): void {
+    if (!shown.tileset || shown.tilesetOpacity === opacity) return;
+    shown.tileset.style = opacity < 1 ? new Cesium3DTileStyle({ color: `color('white', ${opacity.toFixed(3)})` }) : undefined;
+    shown.tilesetOpacity = opacity;
+  }
+
+  /** The opacity the globe draws a layer with now: imagery alpha or the 3D tileset style's alpha; null if not shown. */
+  appliedOpacity(id: string): number | null {
+    const shown = this.shown.get(id);
+    if (shown?.imagery) return shown.imagery.alpha;
+    if (shown?.tileset) {
+      const style = shown.tileset.style as Cesium3DTileStyle | undefined;
+      if (!style) return 1;
+      const color = (style.color as unknown as { evaluateColor(feature: undefined): { alpha: number } | undefined }).evaluateColor(undefined);
+      return color?.alpha ?? null;
+    }
+    return null;
   }
 
   get terrainOn(): boolean {

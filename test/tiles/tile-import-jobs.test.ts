@@ -62,6 +62,7 @@ test('the project-folder listing marks tile sources and never leads outside', ()
   mkdirSync(join(root, 'maps', 'z'), { recursive: true });
   writeFileSync(join(root, 'maps', 'broken.mbtiles'), 'not sqlite');
   writeFileSync(join(root, 'notes.txt'), 'hello');
+  for (const companion of ['p.storey-wal', 'p.storey-shm', 'p.storey.lock']) writeFileSync(join(root, companion), '');
   writeFileSync(join(root, '.hidden.mbtiles'), '');
   symlinkSync(terrainDir, join(root, 'terrain-link'));
   symlinkSync(root, join(root, 'maps', 'back-to-root'));
