@@ -9,7 +9,8 @@ import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgre
 export const syncHelp = `  storey sync FILE.storey [--token-file FILE] [--client-cert C --client-key K] [--json]
   storey sync --init FILE.storey --server https://HOST:PORT --ca CA.pem [--area W,S,E,N] [--name NAME]
       Sync with the organisation's server: records and tiles of the area arrive as whole generations, notes and
-      views go both ways (conflicts keep both). Resumes after a dropped connection. The token comes from
+      views go both ways (conflicts keep both). Resumes after a dropped connection, a kill or Ctrl-C (which
+      cancels, keeping the last whole generation); --init on a file it started continues it. The token comes from
       STOREY_SYNC_TOKEN or --token-file and is never written into the project.`;
 
 function describe(summary: SyncSummary): string {
@@ -36,16 +37,27 @@ export async function commandSync(args: string[], usage: (message: string) => Er
   let token = process.env['STOREY_SYNC_TOKEN'];
   if (values['token-file']) token = readFileSync(values['token-file'], 'utf8').trim();
   if (!token) throw new StoreyError('UNAUTHORIZED', 'No sync token: set STOREY_SYNC_TOKEN or pass --token-file.');
-  let last = 0;
-  const started = Date.now();
-  const onProgress = (p: SyncProgress) => {
-    if (Date.now() - last < 500 && p.phase !== 'done') return;
-    last = Date.now();
-    const seconds = (Date.now() - started) / 1000;
-    const total = p.itemsTotal ? `/${p.itemsTotal}` : '';
-    console.error(`${p.phase}: ${p.items}${total} items, ${(p.bytes / 1e6).toFixed(1)} MB, ${(p.bytes / 1e6 / Math.max(seconds, 0.001)).toFixed(1)} MB/s`);
+  const onProgress = progressPrinter(process.stderr);
+  // Ctrl-C cancels: the project keeps its last whole generation and the next sync continues from there.
+  const cancel = new AbortController();
+  const onInterrupt = () => {
+    if (cancel.signal.aborted) process.exit(130);
+    process.stderr.write('\nCancelling… (Ctrl-C again to quit at once)\n');
+    cancel.abort();
   };
-  const options: SyncOptions = { token, onProgress, clientCertPath: values['client-cert'], clientKeyPath: values['client-key'] };
+  process.on('SIGINT', onInterrupt);
+  const options: SyncOptions = { token, onProgress, signal: cancel.signal, clientCertPath: values['client-cert'], clientKeyPath: values['client-key'] };
+  let summary: SyncSummary;
+  try {
+    summary = await runSync(file, values, options, usage);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    onProgress.finish();
+  }
+  console.log(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
+}
+
+async function runSync(file: string, values: { init?: boolean; server?: string; ca?: string; area?: string; name?: string }, options: SyncOptions, usage: (message: string) => Error): Promise<SyncSummary> {
   let summary: SyncSummary;
   if (values.init) {
     if (!values.server || !values.ca) throw usage('storey sync --init needs --server and --ca');
@@ -61,5 +73,41 @@ export async function commandSync(args: string[], usage: (message: string) => Er
       project.close();
     }
   }
-  console.log(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
+  return summary;
+}
+
+const phaseNames: Record<SyncProgress['phase'], string> = { manifest: 'asking the server', changes: 'changes', tiles: 'tiles', apply: 'applying', items: 'notes and views', done: 'done' };
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${Math.ceil(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Progress: one line rewritten in place on a terminal, a plain line every few seconds (and per phase) otherwise. */
+export function progressPrinter(out: NodeJS.WriteStream): ((p: SyncProgress) => void) & { finish: () => void } {
+  const tty = out.isTTY === true;
+  let lastAt = 0;
+  let lastPhase = '';
+  let drawn = false;
+  const print = (p: SyncProgress) => {
+    const now = Date.now();
+    const changed = p.phase !== lastPhase;
+    if (!changed && now - lastAt < (tty ? 200 : 2000)) return;
+    lastAt = now;
+    lastPhase = p.phase;
+    const items = p.phase === 'changes' || p.phase === 'tiles' ? `, ${p.items}${p.itemsTotal !== null ? `/${p.itemsTotal}` : ''} ${p.phase === 'tiles' ? 'tiles' : 'items'}` : '';
+    const left = p.secondsLeft !== null && p.secondsLeft > 0 ? `, ${formatSeconds(p.secondsLeft)} left` : '';
+    const line = `${phaseNames[p.phase]}${items}, ${(p.bytes / 1e6).toFixed(1)} MB at ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${left}`;
+    if (tty) {
+      out.write(`\r\x1b[2K${line}`);
+      drawn = true;
+    } else out.write(`${line}\n`);
+  };
+  return Object.assign(print, {
+    finish: () => {
+      if (drawn) out.write('\n');
+      drawn = false;
+    },
+  });
 }

@@ -73,10 +73,15 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const db = project.db;
   const log = options.log ?? (() => {});
   const audit = db.prepare(`INSERT INTO storey_sync_audit (at, token_id, token_name, remote, route, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  // Rows whose envelope never met the area are not visible (visibleOp), so they are left out here and a page of a
+  // small area is a page of its own rows, not `limit` rows of the whole master scanned to send a few.
+  const everMeets = `(@west IS NULL OR (ever_maxx >= @west AND ever_minx <= @east AND ever_maxy >= @south AND ever_miny <= @north))`;
   const changesPage = db.prepare(
     `SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes
-      WHERE generation > ? AND generation <= ? AND (tbl, key) > (?, ?) ORDER BY tbl, key LIMIT ?`,
+      WHERE generation > @since AND generation <= @upto AND (tbl, key) > (@tbl, @key) AND ${everMeets} ORDER BY tbl, key LIMIT @limit`,
   );
+  const allPuts = db.prepare(`SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes WHERE op = 'put' AND ${everMeets}`);
+  const areaParams = (area: Area | null) => ({ west: area?.west ?? null, south: area?.south ?? null, east: area?.east ?? null, north: area?.north ?? null });
   const tilesOfBlob = db.prepare(
     `SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes
       WHERE sha256 = ? AND tbl = 'tiles' AND op = 'put'`,
@@ -95,7 +100,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       let records = 0;
       let tiles = 0;
       const layers: ManifestResponse['layers'] = [];
-      for (const row of db.prepare(`SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes WHERE op = 'put'`).iterate() as IterableIterator<ChangeRow>) {
+      for (const row of allPuts.iterate(areaParams(area)) as IterableIterator<ChangeRow>) {
         if (visibleOp(row, area) !== 'put') continue;
         if (row.tbl === 'tiles') tiles++;
         else if (row.tbl === 'layers') {
@@ -124,7 +129,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     const rows = db.transaction(() => {
       const generation = currentGeneration(project);
       if (upto !== generation) throw new HttpError(409, 'GENERATION_MOVED', `The server is at generation ${generation}, not ${upto}; start again from the manifest.`);
-      return changesPage.all(since, upto, after[0], after[1], limit) as ChangeRow[];
+      return changesPage.all({ since, upto, tbl: after[0], key: after[1], limit, ...areaParams(area) }) as ChangeRow[];
     })();
     const response: ChangesResponse = { generation: upto, records: [], tiles: [], layers: [], next: null };
     for (const row of rows) {
@@ -173,8 +178,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       // Sent as stored: the workstation checks every blob against its hash, so damage on the master is caught there.
       const blob = blobBytes.get(sha) as Buffer | undefined;
       if (!blob) continue;
-      out.write(frameHeader(sha, blob.length));
-      const more = out.write(blob);
+      // Header and bytes in one write: one TLS record run instead of a 36-byte record before every tile.
+      const more = out.write(Buffer.concat([frameHeader(sha, blob.length), blob]));
       count++;
       bytes += blob.length;
       if (!more) await drainedOrClosed(out, res);

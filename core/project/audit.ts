@@ -31,11 +31,21 @@ function currentUser(): string {
  * (the caller decides whether that matters).
  */
 export function recordAudit(project: ProjectFile, action: AuditAction, target: string | null, detail: Record<string, unknown> = {}): boolean {
-  if (project.readOnly) return false;
-  project.db
+  return recordAuditEntry(project, action, target, detail) !== undefined;
+}
+
+/** As recordAudit, giving the entry's id (undefined when read-only) so a longer operation can complete its detail. */
+export function recordAuditEntry(project: ProjectFile, action: AuditAction, target: string | null, detail: Record<string, unknown> = {}): number | undefined {
+  if (project.readOnly) return undefined;
+  const result = project.db
     .prepare(`INSERT INTO storey_audit (at, user, host, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`)
     .run(new Date().toISOString(), currentUser(), hostname(), action, target, JSON.stringify(detail));
-  return true;
+  return Number(result.lastInsertRowid);
+}
+
+/** Replaces the detail of an entry recorded by recordAuditEntry (its time, user and action stay). */
+export function updateAuditDetail(project: ProjectFile, id: number, detail: Record<string, unknown>): void {
+  project.db.prepare(`UPDATE storey_audit SET detail = ? WHERE id = ?`).run(JSON.stringify(detail), id);
 }
 
 /** The newest entries first. */

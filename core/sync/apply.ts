@@ -66,7 +66,8 @@ class RecordWriter {
   }
 }
 
-export function applyStaged(project: ProjectFile, generation: number): ApplySummary {
+/** `alsoInTransaction` runs last inside the apply's transaction (the sync's audit entry lands with the generation). */
+export function applyStaged(project: ProjectFile, generation: number, alsoInTransaction?: () => void): ApplySummary {
   const db = project.db;
   const summary: ApplySummary = { records: { put: 0, delete: 0 }, tiles: { put: 0, delete: 0 }, layers: { put: 0, delete: 0 } };
   project.transaction(() => {
@@ -133,6 +134,7 @@ export function applyStaged(project: ProjectFile, generation: number): ApplySumm
     db.exec(`DELETE FROM storey_sync_staging`);
     db.prepare(`DELETE FROM storey_meta WHERE key = 'sync.staging'`).run();
     project.setMeta('sync.generation', String(generation));
+    alsoInTransaction?.();
   });
   return summary;
 }

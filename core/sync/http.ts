@@ -15,6 +15,14 @@ export interface ConnectionOptions {
   key?: string | Buffer;
   /** Milliseconds without a byte before a request is given up (a stalled VPN). */
   idleTimeoutMs?: number;
+  /** Cancels every request in flight (CANCELLED). */
+  signal?: AbortSignal;
+}
+
+function abortError(): Error {
+  const error = new Error('cancelled');
+  error.name = 'AbortError';
+  return error;
 }
 
 /** A refusal by the server, with its HTTP status and protocol code. */
@@ -44,13 +52,16 @@ export class SyncConnection {
   }
 
   /** Sends a request and resolves with the response once its status is 2xx; refusals throw SyncHttpError. */
-  async request(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  async request(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<IncomingMessage> {
+    signal ??= this.options.signal;
+    if (signal?.aborted) throw this.networkError(abortError());
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = httpsRequest(url, {
         method,
         agent: this.agent,
+        signal,
         headers: {
           authorization: `Bearer ${this.options.token}`,
           accept: 'application/json',
@@ -78,8 +89,8 @@ export class SyncConnection {
     throw new SyncHttpError(response.statusCode ?? 0, error.code, `${this.base.host} refused ${method} ${url.pathname} (${response.statusCode} ${error.code}): ${error.message}`);
   }
 
-  async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const response = await this.request(method, path, body);
+  async json<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.request(method, path, body, {}, signal);
     const bytes = await readAll(response).catch((error: Error) => {
       throw this.networkError(error);
     });
@@ -90,6 +101,9 @@ export class SyncConnection {
   networkError(error: Error): StoreyError {
     if (error instanceof StoreyError) return error;
     const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ABORT_ERR' || error.name === 'AbortError') {
+      return new StoreyError('CANCELLED', `The sync with ${this.base.host} was cancelled; the project keeps its last whole generation, and the next sync continues where this one stopped.`, { cause: error });
+    }
     if (TLS_TRUST_CODES.has(code)) {
       return new StoreyError('UNAUTHORIZED', `The sync server ${this.base.host} is not trusted: ${error.message} (${code}). Check the organisation's CA file and the server address.`, { cause: error });
     }

@@ -34,7 +34,7 @@ function writeLocal(project: ProjectFile, kind: ItemKind, id: string, body: RowJ
     .run(id, ...columns.map((c) => body[c] ?? null));
 }
 
-export async function syncItems(project: ProjectFile, connection: SyncConnection): Promise<ItemsSummary> {
+export async function syncItems(project: ProjectFile, connection: SyncConnection, signal?: AbortSignal): Promise<ItemsSummary> {
   const db = project.db;
   const summary: ItemsSummary = { pulled: 0, pushed: 0, conflicts: 0 };
   const stateOf = db.prepare(`SELECT rev, hash FROM storey_sync_local WHERE kind = ? AND id = ?`);
@@ -65,7 +65,7 @@ export async function syncItems(project: ProjectFile, connection: SyncConnection
   };
 
   const since = Number(project.getMeta('sync.items_rev') ?? 0);
-  const pulled = await connection.json<ItemsResponse>('GET', `/v1/items?since=${since}`);
+  const pulled = await connection.json<ItemsResponse>('GET', `/v1/items?since=${since}`, undefined, signal);
   project.transaction(() => {
     for (const item of pulled.items) takeServer(item.kind, item.id, item.rev, item.body);
     project.setMeta('sync.items_rev', String(pulled.rev));
@@ -85,7 +85,7 @@ export async function syncItems(project: ProjectFile, connection: SyncConnection
     }
   }
   if (pushes.length === 0) return summary;
-  const { results } = await connection.json<{ results: ItemPushResult[] }>('POST', '/v1/items', { items: pushes });
+  const { results } = await connection.json<{ results: ItemPushResult[] }>('POST', '/v1/items', { items: pushes }, signal);
   project.transaction(() => {
     results.forEach((result, index) => {
       const pushed = pushes[index]!;

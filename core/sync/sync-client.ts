@@ -4,10 +4,11 @@
  * and views. Every step is written as it completes, so a dropped connection or a killed process resumes where it
  * stopped: staged pages and verified blobs are never fetched again.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { StoreyError } from '../../common/errors.js';
+import { recordAuditEntry, updateAuditDetail } from '../project/audit.js';
 import { ProjectFile } from '../project/project-file.js';
 import { sha256Hex } from '../tiles/tile-store.js';
 import { formatArea, parseArea, type Area } from './area.js';
@@ -18,10 +19,15 @@ import { FrameReader, type ChangesResponse, type ManifestResponse } from './wire
 
 export interface SyncProgress {
   phase: 'manifest' | 'changes' | 'tiles' | 'apply' | 'items' | 'done';
+  /** Done in this phase: changes staged, or tiles fetched. */
   items: number;
   itemsTotal: number | null;
   /** Bytes received from the server so far (as sent: compressed). */
   bytes: number;
+  /** Received bytes per second since the sync started. */
+  bytesPerSecond: number;
+  /** While the tiles come: the time the rest will take at the rate so far; null when not known yet. */
+  secondsLeft: number | null;
 }
 
 export interface SyncOptions {
@@ -33,9 +39,13 @@ export interface SyncOptions {
   clientCertPath?: string;
   clientKeyPath?: string;
   onProgress?: (progress: SyncProgress) => void;
-  /** Changes per page and blobs per request (tests make these small). */
+  /** Cancels the sync (CANCELLED): the project keeps its last whole generation and the next sync resumes. */
+  signal?: AbortSignal;
+  /** Changes per page, and blobs per request (fixed; by default batches adapt to the tiles' size). */
   pageSize?: number;
   blobBatch?: number;
+  /** Blob requests in flight at once (default 3). */
+  blobRequests?: number;
   idleTimeoutMs?: number;
 }
 
@@ -69,7 +79,7 @@ export function writeSyncSettings(project: ProjectFile, settings: SyncSettings):
   });
 }
 
-function openConnection(project: ProjectFile, options: SyncOptions): { connection: SyncConnection; area: Area | null } {
+function openConnection(project: ProjectFile, options: SyncOptions): { connection: SyncConnection; area: Area | null; server: string } {
   const settings = readSyncSettings(project);
   const server = options.server ?? settings?.server;
   if (!server) throw new StoreyError('BAD_ARGUMENT', `${project.fileName} has no sync server; create it with storey sync --init or pass --server.`);
@@ -89,22 +99,54 @@ function openConnection(project: ProjectFile, options: SyncOptions): { connectio
     cert: read(options.clientCertPath, 'client certificate'),
     key: read(options.clientKeyPath, 'client key'),
     idleTimeoutMs: options.idleTimeoutMs,
+    signal: options.signal,
   });
-  return { connection, area: settings?.area ?? null };
+  return { connection, area: settings?.area ?? null, server };
 }
 
-export async function syncProject(project: ProjectFile, options: SyncOptions): Promise<SyncSummary> {
+type Report = (phase: SyncProgress['phase'], items: number, total: number | null) => void;
+
+/** Progress with rate and time left: the rate over the whole sync, the time left from the tiles' own pace. */
+function progressReporter(summary: SyncSummary, onProgress: SyncOptions['onProgress']): Report {
+  const started = performance.now();
+  let tilesStarted = 0;
+  return (phase, items, total) => {
+    if (!onProgress) return;
+    const now = performance.now();
+    const seconds = Math.max((now - started) / 1000, 1e-3);
+    let secondsLeft: number | null = null;
+    if (phase === 'tiles') {
+      if (!tilesStarted) tilesStarted = now;
+      const tileSeconds = (now - tilesStarted) / 1000;
+      if (items > 0 && total !== null && tileSeconds > 0.2) secondsLeft = ((total - items) * tileSeconds) / items;
+      if (total !== null && items >= total) secondsLeft = 0;
+    }
+    onProgress({ phase, items, itemsTotal: total, bytes: summary.bytesReceived, bytesPerSecond: summary.bytesReceived / seconds, secondsLeft });
+  };
+}
+
+export async function syncProject(project: ProjectFile, options: SyncOptions, how: { init?: boolean } = {}): Promise<SyncSummary> {
   if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; it cannot be synced.`);
-  const { connection, area } = openConnection(project, options);
+  const { connection, area, server } = openConnection(project, options);
   const areaParam = area ? `&area=${formatArea(area)}` : '';
   const generationBefore = Number(project.getMeta('sync.generation') ?? 0);
   const summary: SyncSummary = { generationBefore, generation: generationBefore, applied: null, blobsFetched: 0, bytesReceived: 0, pagesFetched: 0, items: { pulled: 0, pushed: 0, conflicts: 0 } };
-  const progress = (phase: SyncProgress['phase'], items: number, itemsTotal: number | null) =>
-    options.onProgress?.({ phase, items, itemsTotal, bytes: summary.bytesReceived });
+  const progress = progressReporter(summary, options.onProgress);
+  let tokenName: string | null = null;
+  let auditId: number | undefined;
+  // Who synced what, in the project's own audit trail: written with the generation it applies (one transaction),
+  // completed after notes and views, and written for a failed or cancelled sync too.
+  const auditDetail = (outcome: string, error?: StoreyError) => ({
+    outcome, init: how.init === true, token: tokenName, generationFrom: generationBefore, generationTo: summary.generation,
+    records: summary.applied?.records ?? { put: 0, delete: 0 }, tiles: summary.applied?.tiles ?? { put: 0, delete: 0 },
+    layers: summary.applied?.layers ?? { put: 0, delete: 0 }, items: summary.items, blobs: summary.blobsFetched, bytes: summary.bytesReceived,
+    ...(error ? { error: error.code, message: error.message } : {}),
+  });
   try {
     for (let attempt = 0; ; attempt++) {
       progress('manifest', 0, null);
       const manifest = await connection.json<ManifestResponse>('GET', `/v1/manifest?${areaParam.slice(1)}`);
+      tokenName = manifest.tokenName;
       const local = Number(project.getMeta('sync.generation') ?? 0);
       const stagedText = project.getMeta('sync.staging');
       let staging = stagedText ? (JSON.parse(stagedText) as StagingState) : undefined;
@@ -123,16 +165,31 @@ export async function syncProject(project: ProjectFile, options: SyncOptions): P
         if (error instanceof SyncHttpError && error.status === 409 && attempt < 5) continue;
         throw error;
       }
-      await fetchBlobs(project, connection, areaParam, options.blobBatch ?? 500, summary, progress);
+      await fetchBlobs(project, connection, areaParam, options, summary, progress);
+      if (options.signal?.aborted) throw connection.networkError(options.signal.reason instanceof Error ? options.signal.reason : Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       progress('apply', 0, null);
-      summary.applied = applyStaged(project, manifest.generation);
-      summary.generation = manifest.generation;
+      summary.applied = applyStaged(project, manifest.generation, () => {
+        summary.generation = manifest.generation;
+        auditId = recordAuditEntry(project, 'sync', server, auditDetail('applied'));
+      });
       break;
     }
     progress('items', 0, null);
-    summary.items = await syncItems(project, connection);
+    summary.items = await syncItems(project, connection, options.signal);
+    if (auditId !== undefined) updateAuditDetail(project, auditId, auditDetail('completed'));
+    else recordAuditEntry(project, 'sync', server, auditDetail('completed'));
     progress('done', 0, null);
     return summary;
+  } catch (error) {
+    const failure = error instanceof StoreyError ? error : undefined;
+    try {
+      const detail = auditDetail(failure?.code === 'CANCELLED' ? 'cancelled' : 'failed', failure ?? new StoreyError('INTERNAL', (error as Error).message));
+      if (auditId !== undefined) updateAuditDetail(project, auditId, detail);
+      else recordAuditEntry(project, 'sync', server, detail);
+    } catch {
+      // The audit row is not worth hiding the sync's own error (a full disk would fail both).
+    }
+    throw error;
   } finally {
     connection.close();
   }
@@ -140,7 +197,7 @@ export async function syncProject(project: ProjectFile, options: SyncOptions): P
 
 async function fetchChanges(
   project: ProjectFile, connection: SyncConnection, staging: StagingState, areaParam: string, pageSize: number,
-  summary: SyncSummary, progress: (phase: SyncProgress['phase'], items: number, total: number | null) => void,
+  summary: SyncSummary, progress: Report,
 ): Promise<void> {
   const insert = project.db.prepare(`INSERT OR REPLACE INTO storey_sync_staging (tbl, key, op, row_json, sha256) VALUES (?, ?, ?, ?, ?)`);
   let staged = project.db.prepare(`SELECT count(*) FROM storey_sync_staging`).pluck().get() as number;
@@ -177,26 +234,47 @@ async function readCounted(connection: SyncConnection, response: IncomingMessage
   return decodeBody(Buffer.concat(chunks), response);
 }
 
-async function fetchBlobs(
-  project: ProjectFile, connection: SyncConnection, areaParam: string, batchSize: number,
-  summary: SyncSummary, progress: (phase: SyncProgress['phase'], items: number, total: number | null) => void,
-): Promise<void> {
+/** A batch aims at this many bytes: large enough that request overhead vanishes, small enough to resume cheaply. */
+const BATCH_TARGET_BYTES = 8 * 1024 * 1024;
+const FIRST_BATCH = 64;
+const MAX_BATCH = 1000;
+
+/**
+ * Fetches the blobs the staged tiles need, several batches in flight over keep-alive connections: while one
+ * response is hashed and written, the next ones are on the wire. Batch sizes follow the tiles' average size.
+ * Every verified blob is written within a few MB of its arrival, so a cut or a kill costs only what was in flight.
+ */
+async function fetchBlobs(project: ProjectFile, connection: SyncConnection, areaParam: string, options: SyncOptions, summary: SyncSummary, progress: Report): Promise<void> {
   const db = project.db;
   const needed = db.prepare(
     `SELECT DISTINCT s.sha256 FROM storey_sync_staging s WHERE s.tbl = 'tiles' AND s.op = 'put' AND NOT EXISTS (SELECT 1 FROM storey_blobs b WHERE b.sha256 = s.sha256)`,
   ).pluck().all() as string[];
+  if (needed.length === 0) return;
   const insert = db.prepare(`INSERT OR IGNORE INTO storey_blobs (sha256, bytes) VALUES (?, ?)`);
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let next = 0;
   let done = 0;
-  for (let start = 0; start < needed.length; start += batchSize) {
-    const batch = needed.slice(start, start + batchSize);
+  let doneBytes = 0;
+  let failure: unknown;
+  progress('tiles', 0, needed.length);
+
+  const nextBatch = (): string[] | undefined => {
+    if (failure !== undefined || next >= needed.length) return undefined;
+    const size = options.blobBatch ?? (done === 0 ? FIRST_BATCH : Math.min(MAX_BATCH, Math.max(16, Math.round(BATCH_TARGET_BYTES / (doneBytes / done)))));
+    const batch = needed.slice(next, next + size);
+    next += batch.length;
+    return batch;
+  };
+
+  const fetchBatch = async (batch: string[]) => {
     const wanted = new Set(batch);
-    const response = await connection.request('POST', `/v1/blobs?${areaParam.slice(1)}`, { sha256: batch }, { 'accept-encoding': 'br, gzip' });
+    const response = await connection.request('POST', `/v1/blobs?${areaParam.slice(1)}`, { sha256: batch }, { 'accept-encoding': 'br, gzip' }, signal);
     const encoding = String(response.headers['content-encoding'] ?? 'identity');
     const decoder = encoding === 'br' ? createBrotliDecompress() : encoding === 'gzip' ? createGunzip() : undefined;
     let verified: Array<[string, Buffer]> = [];
     let verifiedBytes = 0;
     let problem: StoreyError | undefined;
-    // Verified blobs are written every few MB: after a cut only the blob in flight is fetched again.
     const flush = () => {
       if (verified.length === 0) return;
       const rows = verified;
@@ -205,6 +283,7 @@ async function fetchBlobs(
       project.transaction(() => {
         for (const [sha, bytes] of rows) insert.run(sha, bytes);
       });
+      progress('tiles', done, needed.length);
     };
     const reader = new FrameReader((sha, bytes) => {
       if (problem) return;
@@ -221,10 +300,9 @@ async function fetchBlobs(
       verifiedBytes += bytes.length;
       summary.blobsFetched++;
       done++;
-      if (verifiedBytes > 4 * 1024 * 1024 || verified.length >= 256) {
-        flush();
-        progress('tiles', done, needed.length);
-      }
+      doneBytes += bytes.length;
+      // Verified blobs are written every few MB: after a cut only the blobs in flight are fetched again.
+      if (verifiedBytes > 4 * 1024 * 1024 || verified.length >= 256) flush();
     });
     try {
       response.on('data', (chunk: Buffer) => (summary.bytesReceived += chunk.length));
@@ -240,22 +318,59 @@ async function fetchBlobs(
       throw connection.networkError(error as Error);
     } finally {
       response.destroy();
+      decoder?.destroy();
     }
     if (problem) throw problem;
     flush();
-    progress('tiles', done, needed.length);
     if (wanted.size > 0) {
       throw new StoreyError('NOT_FOUND', `The server did not send ${wanted.size} of the tiles this generation needs (e.g. ${[...wanted][0]}); nothing was applied. Sync again later.`);
     }
-  }
+  };
+
+  const worker = async () => {
+    for (let batch = nextBatch(); batch; batch = nextBatch()) {
+      try {
+        await fetchBatch(batch);
+      } catch (error) {
+        // The first failure counts; the batches still in flight are stopped (what they verified is kept).
+        if (failure === undefined) failure = error;
+        stop.abort();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.blobRequests ?? 3) }, worker));
+  if (failure !== undefined) throw failure;
 }
 
-/** "New project from server": creates FILE, stores the server, CA and area, and runs the first sync. */
+/**
+ * "New project from server": creates FILE with the server, CA and area, and runs the first sync. The file appears
+ * under its name only once it records its server (a killed start leaves no half-made project there); when FILE
+ * exists already and was started from the same server, this continues its first sync instead.
+ */
 export async function createProjectFromServer(path: string, settings: SyncSettings & { name: string }, options: SyncOptions): Promise<{ project: ProjectFile; summary: SyncSummary }> {
-  const project = ProjectFile.create(path, { name: settings.name, description: `Synced from ${settings.server}` });
+  let project: ProjectFile;
+  if (existsSync(path)) {
+    project = ProjectFile.open(path);
+    const existing = readSyncSettings(project);
+    if (existing?.server !== settings.server) {
+      project.close();
+      throw new StoreyError('ALREADY_EXISTS', `${path} already exists${existing ? ` and syncs with ${existing.server}` : ''}; choose another name, or run storey sync on it.`);
+    }
+  } else {
+    const partial = `${path}.partial`;
+    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(partial + suffix, { force: true });
+    const fresh = ProjectFile.create(partial, { name: settings.name, description: `Synced from ${settings.server}` });
+    try {
+      writeSyncSettings(fresh, settings);
+      fresh.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      fresh.close();
+    }
+    renameSync(partial, path);
+    project = ProjectFile.open(path);
+  }
   try {
-    writeSyncSettings(project, settings);
-    const summary = await syncProject(project, options);
+    const summary = await syncProject(project, options, { init: true });
     return { project, summary };
   } catch (error) {
     // The file stays: it records the server, and the next sync resumes what this one staged.

@@ -73,33 +73,55 @@ export function frameHeader(sha256Hex: string, length: number): Buffer {
   return header;
 }
 
-/** Splits a stream of frames as it arrives; calls onBlob per complete frame and onEnd at the end frame. */
+/**
+ * Splits a stream of frames as it arrives; calls onBlob per complete frame and stops at the end frame. Chunks are
+ * joined only once a whole header or blob is there, so a large blob arriving in many small chunks is copied once.
+ */
 export class FrameReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private current: { sha: string; length: number } | undefined;
   ended = false;
 
   constructor(private readonly onBlob: (sha256Hex: string, bytes: Buffer) => void) {}
 
   push(chunk: Buffer): void {
+    if (this.ended) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     for (;;) {
-      if (this.ended || this.pendingBytes < FRAME_HEADER_BYTES) return;
-      const buffer = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-      this.pending = [buffer];
-      const length = buffer.readUInt32BE(32);
-      const sha = buffer.subarray(0, 32).toString('hex');
-      if (length === 0 && /^0+$/.test(sha)) {
-        this.ended = true;
-        return;
+      if (!this.current) {
+        if (this.pendingBytes < FRAME_HEADER_BYTES) return;
+        const header = this.take(FRAME_HEADER_BYTES);
+        const length = header.readUInt32BE(32);
+        const sha = header.subarray(0, 32).toString('hex');
+        if (length === 0 && /^0+$/.test(sha)) {
+          this.ended = true;
+          this.pending = [];
+          return;
+        }
+        this.current = { sha, length };
       }
-      if (buffer.length < FRAME_HEADER_BYTES + length) return;
-      const bytes = Buffer.from(buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length));
-      const rest = buffer.subarray(FRAME_HEADER_BYTES + length);
-      this.pending = rest.length ? [rest] : [];
-      this.pendingBytes = rest.length;
-      this.onBlob(sha, bytes);
+      if (this.pendingBytes < this.current.length) return;
+      const { sha, length } = this.current;
+      this.current = undefined;
+      this.onBlob(sha, this.take(length));
     }
+  }
+
+  /** The next n bytes (n <= pendingBytes), as a buffer of their own. */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const first = this.pending[0]!;
+      const used = Math.min(first.length, n - filled);
+      first.copy(out, filled, 0, used);
+      filled += used;
+      if (used === first.length) this.pending.shift();
+      else this.pending[0] = first.subarray(used);
+    }
+    this.pendingBytes -= n;
+    return out;
   }
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { importRegistry } from '../../core/import/importer.js';
@@ -13,8 +14,8 @@ import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
 import { formatArea, type Area } from '../../core/sync/area.js';
-import { createProjectFromServer, syncProject, type SyncOptions } from '../../core/sync/sync-client.js';
-import { recordTables, rowToJson } from '../../core/sync/wire.js';
+import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress } from '../../core/sync/sync-client.js';
+import { listAudit, type AuditEntry } from '../../core/project/audit.js';
 import { saveNote } from '../../core/api/views-notes.js';
 import { captureGeneration } from '../../server/capture.js';
 import { startSyncServer, type SyncServer } from '../../server/serve.js';
@@ -22,7 +23,7 @@ import { createToken, parseExpiry, revokeToken } from '../../server/tokens.js';
 import { StoreyError } from '../../common/errors.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
-import { cuttingProxy, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates } from './sync-support.js';
 
 const dir = tempDir('storey-sync-');
 const root = findPackageRoot(import.meta.dirname);
@@ -66,45 +67,6 @@ after(async () => {
   await server?.close();
   master?.close();
 });
-
-/** Registry rows (without fid) and tiles of a project, keyed; `area` restricts the master to what a token sees. */
-function content(project: ProjectFile, area?: Area): Map<string, string> {
-  const db = project.db;
-  const out = new Map<string, string>();
-  let inArea: Set<string> | undefined;
-  if (area) {
-    inArea = new Set(db.prepare(`SELECT b.registry_id FROM buildings b JOIN rtree_buildings_footprint r ON r.id = b.fid
-      WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?`).pluck().all(area.west, area.east, area.south, area.north) as string[]);
-  }
-  const pointIn = new Set(area ? db.prepare(`SELECT a.registry_id FROM addresses a JOIN rtree_addresses_geom r ON r.id = a.fid
-      WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?`).pluck().all(area.west, area.east, area.south, area.north) as string[] : []);
-  const buildings = new Set(db.prepare(`SELECT registry_id FROM buildings`).pluck().all() as string[]);
-  for (const tbl of recordTables) {
-    for (const row of db.prepare(`SELECT * FROM ${tbl}`).all() as Array<Record<string, unknown>>) {
-      const id = String(row['registry_id']);
-      const building = tbl === 'buildings' ? id : (row['building_id'] as string | null);
-      if (inArea) {
-        const seen = building && buildings.has(building) ? inArea.has(building) : tbl === 'addresses' && pointIn.has(id);
-        if (!seen) continue;
-      }
-      out.set(`${tbl}/${id}`, JSON.stringify(rowToJson(row)));
-    }
-  }
-  const layers = db.prepare(`SELECT id, settings FROM storey_layers`).all() as Array<{ id: string; settings: string }>;
-  for (const layer of layers) {
-    const e = (JSON.parse(layer.settings) as { extent: { westDegrees: number; southDegrees: number; eastDegrees: number; northDegrees: number } | null }).extent;
-    if (area && e && !(e.eastDegrees >= area.west && e.westDegrees <= area.east && e.northDegrees >= area.south && e.southDegrees <= area.north)) continue;
-    for (const t of db.prepare(`SELECT tile_path, sha256 FROM storey_tiles WHERE layer_id = ?`).all(layer.id) as Array<{ tile_path: string; sha256: string }>) {
-      out.set(`tile/${layer.id}/${t.tile_path}`, t.sha256);
-    }
-  }
-  return out;
-}
-
-function assertSameContent(actual: Map<string, string>, expected: Map<string, string>): void {
-  assert.equal(actual.size, expected.size, 'same number of records and tiles');
-  for (const [key, value] of expected) assert.equal(actual.get(key), value, `${key} differs`);
-}
 
 function rawGet(path: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -218,6 +180,72 @@ test('a change on the server arrives as one generation, and only the change is t
   assert.equal(odenseProject.db.prepare(`SELECT name FROM buildings WHERE registry_id = ?`).pluck().get(building), 'Changed on the server');
 });
 
+test('every sync is in the project\'s audit trail: time, user, server, generations, what arrived', () => {
+  const entries = listAudit(odenseProject).filter((e) => e.action === 'sync').reverse();
+  // The first sync (init), the one that found nothing new, and the incremental one.
+  assert.equal(entries.length, 3);
+  const [first, idle, incremental] = entries as [AuditEntry, AuditEntry, AuditEntry];
+  for (const e of entries) {
+    assert.equal(e.user, userInfo().username);
+    assert.equal(e.target, serverUrl);
+    assert.ok(Date.now() - Date.parse(e.at) < 600_000, `${e.at} is the time of the sync`);
+    assert.equal(e.detail['token'], 'analyst-odense');
+    assert.equal(e.detail['outcome'], 'completed');
+  }
+  assert.equal(first.detail['init'], true);
+  assert.equal(first.detail['generationFrom'], 0);
+  assert.equal(first.detail['generationTo'], 1);
+  const records = first.detail['records'] as { put: number };
+  assert.ok(records.put > 100, `${records.put} records arrived`);
+  assert.ok((first.detail['bytes'] as number) > 100_000 && (first.detail['blobs'] as number) > 0);
+  assert.deepEqual([idle.detail['init'], idle.detail['generationFrom'], idle.detail['generationTo'], idle.detail['blobs']], [false, 1, 1, 0]);
+  assert.deepEqual([incremental.detail['generationFrom'], incremental.detail['generationTo'], incremental.detail['records']], [1, 2, { put: 1, delete: 1 }]);
+  assert.ok((incremental.detail['bytes'] as number) < 20_000);
+});
+
+test('a cancelled sync keeps the last whole generation, says so in the audit trail, and the next sync completes it', async () => {
+  const path = join(dir, 'cancelled.storey');
+  const cancel = new AbortController();
+  const phases: string[] = [];
+  let etaSeen = false;
+  await assert.rejects(
+    createProjectFromServer(path, { name: 'c', server: serverUrl, caPath: certs.caPath, area: null }, opts(tokens['full']!, {
+      blobBatch: 30,
+      signal: cancel.signal,
+      onProgress: (p) => {
+        phases.push(p.phase);
+        assert.ok(p.bytesPerSecond >= 0 && Number.isFinite(p.bytesPerSecond));
+        if (p.secondsLeft !== null) etaSeen = true;
+        if (p.phase === 'tiles' && p.items >= 60) cancel.abort();
+      },
+    })),
+    (e: unknown) => e instanceof StoreyError && e.code === 'CANCELLED' && /last whole generation/.test(e.message),
+  );
+  assert.ok(phases.includes('changes') && phases.includes('tiles') && !phases.includes('apply'), `cancelled during the tiles (${[...new Set(phases)].join(', ')})`);
+  const project = ProjectFile.open(path);
+  try {
+    assert.equal(project.getMeta('sync.generation'), undefined, 'nothing of the generation was applied');
+    assert.equal(project.db.prepare(`SELECT count(*) FROM buildings`).pluck().get(), 0);
+    assert.equal(project.db.prepare(`SELECT count(*) FROM storey_tiles`).pluck().get(), 0);
+    const kept = project.db.prepare(`SELECT count(*) FROM storey_blobs`).pluck().get() as number;
+    assert.ok(kept >= 60, `the ${kept} verified tiles are kept for the next sync`);
+    const [entry] = listAudit(project);
+    assert.equal(entry?.action, 'sync');
+    assert.equal(entry?.detail['outcome'], 'cancelled');
+    assert.equal(entry?.detail['generationTo'], 0);
+    let lastProgress: SyncProgress | undefined;
+    const summary = await syncProject(project, opts(tokens['full']!, { onProgress: (p) => (lastProgress = p) }));
+    assert.equal(summary.pagesFetched, 0, 'the staged pages were not fetched again');
+    assert.equal(summary.blobsFetched, (project.db.prepare(`SELECT count(DISTINCT sha256) FROM storey_tiles`).pluck().get() as number) - kept);
+    assertSameContent(content(project), content(master));
+    assert.equal(lastProgress?.phase, 'done');
+    assert.equal(listAudit(project)[0]?.detail['outcome'], 'completed');
+  } finally {
+    project.close();
+  }
+  assert.ok(etaSeen || phases.filter((p) => p === 'tiles').length < 3, 'time left is estimated once tiles arrive');
+});
+
 test('a connection cut mid-transfer leaves the project whole, and the next sync resumes without refetching', async () => {
   const path = join(dir, 'resume.storey');
   const proxy = await cuttingProxy(server.port);
@@ -273,6 +301,8 @@ test('a tile whose bytes do not match its hash is refused and nothing is applied
     assert.equal(project.db.prepare(`SELECT count(*) FROM storey_tiles`).pluck().get(), 0);
     assert.equal(project.db.prepare(`SELECT count(*) FROM storey_blobs WHERE sha256 = ?`).pluck().get(sha), 0, 'the damaged bytes were not kept');
     assert.equal(project.db.prepare(`SELECT count(*) FROM buildings`).pluck().get(), 0);
+    const [failed] = listAudit(project);
+    assert.deepEqual([failed?.action, failed?.detail['outcome'], failed?.detail['error']], ['sync', 'failed', 'DAMAGED'], 'a failed sync is audited too');
     await syncProject(project, opts(tokens['odense']!));
     assertSameContent(content(project), content(master, odense));
   } finally {
