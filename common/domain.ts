@@ -67,6 +67,11 @@ export const ProjectInfo = z.object({
   marking: z.string(),
   /** The area the project is about, as set when it was created or in its properties. */
   areaOfInterest: Extent.nullable(),
+  /**
+   * The buildings as 3D Tiles, when the project has them: `current` when they were tiled after the last import or
+   * sync (the city view then draws the tileset instead of one primitive per building).
+   */
+  buildingsTileset: z.object({ layerId: z.string(), current: z.boolean() }).nullable(),
   /** The most recent registry import, if any. */
   lastImport: z
     .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })

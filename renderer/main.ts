@@ -200,7 +200,7 @@ async function reloadCity(): Promise<void> {
   renderHeader();
   const { buildings } = await api.listBuildingShapes({});
   shapes = buildings;
-  globe?.showBuildings(buildings);
+  globe?.showBuildings(buildings, buildingsTilesetUrl());
   categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
   renderLegend();
   if (info.extent) globe?.viewExtent(info.extent);
@@ -504,6 +504,13 @@ function renderOverviewWithoutProject(): void {
   ));
 }
 
+/** The buildings tileset to draw the city from, when the project's is up to date with its registry. */
+function buildingsTilesetUrl(): string | null {
+  const tileset = info?.buildingsTileset;
+  const layer = tileset?.current ? info!.layers.find((l) => l.id === tileset.layerId) : undefined;
+  return layer && globe ? globe.tileLayers.rootUrl(layer) : null;
+}
+
 async function start(): Promise<void> {
   document.body.dataset['state'] = 'loading';
   hostInfo = await api.getHostInfo({});
@@ -550,7 +557,7 @@ async function start(): Promise<void> {
   elements.importButton.addEventListener('click', showImport);
   const { buildings } = await api.listBuildingShapes({});
   shapes = buildings;
-  globe.showBuildings(buildings);
+  globe.showBuildings(buildings, buildingsTilesetUrl());
   categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
   renderLegend();
   await mountTools();
@@ -573,6 +580,7 @@ async function start(): Promise<void> {
     selectBuilding: (id: string) => selectBuilding(id),
     restyle: (attribute: string) => styleFilter!.restore(attribute ? { level: 'buildings', attribute, method: 'quantile', classes: 5, ramp: 'yellow-blue' } : null, []),
     buildingIds: () => shapes.map((b) => ({ id: b.id, heightMeters: b.heightMeters })),
+    buildingsSource: () => globe!.buildingsSource(),
     requestRender: () => globe!.requestRender(),
     /** For briefing maps (main/brief-render): apply a saved view at once, then wait and measure. */
     applyView: (state: ViewState) => restoreView(state, 0),

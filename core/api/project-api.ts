@@ -14,6 +14,7 @@ import { buildingsCsv, csvFileName, type BuildingSort } from './csv-export.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { searchAddresses } from '../search/address-search.js';
+import { buildingsTilesetState } from '../tiler/stamp.js';
 import { TileStore } from '../tiles/tile-store.js';
 import { attributeCatalogue, columnFor, filterSql, floorColumns, unitColumns } from './attributes.js';
 import type { ImportJobs } from '../import/import-jobs.js';
@@ -291,7 +292,8 @@ export class ProjectApi implements ProjectScopedApi {
     const extentRow = db
       .prepare(`SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'buildings'`)
       .get() as { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null } | undefined;
-    const layers = new TileStore(this.project).listLayers();
+    const store = new TileStore(this.project);
+    const layers = store.listLayers();
     const last = db.prepare(`SELECT report FROM storey_imports ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
     const lastReport = last ? (JSON.parse(last) as ImportReport) : null;
     return {
@@ -312,6 +314,7 @@ export class ProjectApi implements ProjectScopedApi {
       attribution: this.project.getMeta('attribution') ?? '',
       marking: this.project.getMeta('marking') ?? '',
       areaOfInterest: parseArea(this.project.getMeta('area_of_interest')),
+      buildingsTileset: buildingsTilesetState(this.project, store),
       lastImport: lastReport
         ? {
             startedAt: lastReport.startedAt,

@@ -7,6 +7,7 @@
  * REPLACEd by its children. Geometric error falls with depth (the node's diagonal scaled), and is 0 at the leaves.
  * Tiles are content-addressed in the store, so re-tiling after a change stores only the tiles that changed.
  */
+import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 import { StoreyError } from '../../common/errors.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
@@ -14,8 +15,9 @@ import { TileStore } from '../tiles/tile-store.js';
 import type { LayerSummary } from '../tiles/layer-types.js';
 import { MeshBuilder, toEcef, type Footprint } from './extrude.js';
 import { writeTileGlb, type FeatureProperties } from './glb.js';
+import { buildingsStamp, TILER_STAMP_KEY } from './stamp.js';
 
-export const BUILDINGS_LAYER_NAME = 'Buildings (3D Tiles)';
+export const BUILDINGS_LAYER_NAME = BUILDINGS_TILESET_NAME;
 
 export interface TilerOptions {
   leafSize?: number;
@@ -175,6 +177,14 @@ class TilesetBuilder {
     }
     const lod = [...buildings].sort((a, b) => b.weight - a.weight).slice(0, this.lodSize);
     const { json } = await this.content(lod, path);
+    // A tile's transform applies on top of its parent's: the children's translations become relative to this one.
+    const [px, py, pz] = json.transform!.slice(12, 15) as [number, number, number];
+    for (const child of children) {
+      if (!child.transform) continue;
+      child.transform[12] = child.transform[12]! - px;
+      child.transform[13] = child.transform[13]! - py;
+      child.transform[14] = child.transform[14]! - pz;
+    }
     const minHeight = Math.min(...children.map((c) => c.boundingVolume.region[4]!));
     const maxHeight = Math.max(...children.map((c) => c.boundingVolume.region[5]!));
     return {
@@ -195,6 +205,7 @@ class TilesetBuilder {
 export async function tileBuildings(project: ProjectFile, options: TilerOptions = {}): Promise<TilerReport> {
   const started = performance.now();
   if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; its buildings cannot be tiled.`);
+  const stamp = buildingsStamp(project);
   const buildings = readBuildings(project);
   if (buildings.length === 0) throw new StoreyError('BAD_INPUT', `${project.fileName} has no buildings with footprints to tile.`);
   const builder = new TilesetBuilder(buildings.length, options.leafSize ?? 1500, options.lodSize ?? 400, options.onProgress);
@@ -223,6 +234,7 @@ export async function tileBuildings(project: ProjectFile, options: TilerOptions 
     };
   });
   for (const old of previous) store.deleteLayer(old.id);
+  project.setMeta(TILER_STAMP_KEY, stamp);
   return {
     layer,
     buildings: buildings.length,

@@ -1,7 +1,8 @@
 /**
  * The 3D city view: the only module that talks to Cesium. Fully offline: base imagery is the Natural Earth II
  * tile set shipped inside the cesium package and served by the app itself; no ion token, no online services.
- * Buildings are one batched Primitive (one GeometryInstance per footprint part), not one Entity each.
+ * Buildings are one batched Primitive (one GeometryInstance per footprint part), not one Entity each; when the project
+ * has a current buildings tileset (core/tiler), they are drawn from it instead, styled per feature the same way.
  */
 import {
   BoundingSphere,
@@ -39,6 +40,7 @@ import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, No
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
 import { TileLayers } from './tile-layers.js';
+import { TilesetBuildings } from './tileset-buildings.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
 const PART_SEPARATOR = '\u0000part';
@@ -62,6 +64,11 @@ export interface GlobeState {
 export class CityGlobe {
   private readonly widget: CesiumWidget;
   private buildings: Primitive | undefined;
+  /** The buildings drawn from the project's tileset instead of the primitive (null: the primitive). */
+  private tileset: TilesetBuildings | undefined;
+  private tilesetUrl: string | null = null;
+  /** Counts tileset loads, so a slow load that was replaced meanwhile is dropped. */
+  private tilesetLoads = 0;
   private readonly parts = new Map<string, string[]>();
   private readonly shapes = new Map<string, BuildingShape>();
   private selectedId: string | null = null;
@@ -91,9 +98,9 @@ export class CityGlobe {
     const scene = widget.scene;
     scene.postRender.addEventListener(() => {
       this.state.frames++;
-      this.state.tilesLoaded = scene.globe.tilesLoaded;
-      if (this.buildings?.ready && !this.state.buildingsReady) this.state.buildingsReady = true;
-      if (this.buildings?.ready && this.restyleWhenReady) {
+      this.state.tilesLoaded = scene.globe.tilesLoaded && (this.tileset?.tilesLoaded ?? true);
+      if (this.tileset ? this.tileset.initialTilesLoaded : this.buildings?.ready) this.state.buildingsReady = true;
+      if (this.ready && this.restyleWhenReady) {
         const { colors, visible, selected } = this.restyleWhenReady;
         this.restyleWhenReady = undefined;
         this.paintBuildings(colors.size ? colors : null);
@@ -245,16 +252,45 @@ export class CityGlobe {
     return this.toWindow(Cartesian3.fromDegrees(lonDegrees, latDegrees, heightMeters));
   }
 
-  /** Replaces the drawn buildings with these shapes, batched into one primitive. */
-  showBuildings(shapes: BuildingShape[]): void {
+  /** Styling can be applied: the primitive is built, or the tileset is in use (it styles tiles as they load). */
+  private get ready(): boolean {
+    return this.tilesetUrl !== null || !!this.buildings?.ready;
+  }
+
+  /** Whether the buildings are drawn from the project's tileset (for tests and the benchmark). */
+  buildingsSource(): { kind: 'tileset' | 'primitive'; loadedBuildings: number } {
+    return { kind: this.tileset || this.tilesetUrl ? 'tileset' : 'primitive', loadedBuildings: this.tileset?.loadedBuildings ?? this.parts.size };
+  }
+
+  /**
+   * Replaces the drawn buildings with these shapes: from the buildings tileset at `tilesetUrl` when given (the
+   * shapes still serve floors, flights and positions), else batched into one primitive.
+   */
+  showBuildings(shapes: BuildingShape[], tilesetUrl: string | null = null): void {
     const scene = this.widget.scene;
     if (this.buildings) scene.primitives.remove(this.buildings);
+    this.buildings = undefined;
+    if (this.tileset && this.tilesetUrl !== tilesetUrl) {
+      this.tileset.destroy();
+      this.tileset = undefined;
+    }
     this.parts.clear();
     this.shapes.clear();
     this.state.buildingsReady = false;
+    this.selectedId = null;
+    this.baseColors = new Map();
+    this.visible = null;
+    this.closeFloors();
+    for (const shape of shapes) this.shapes.set(shape.id, shape);
+    this.tilesetUrl = tilesetUrl;
+    if (tilesetUrl) {
+      if (!this.tileset) void this.loadTileset(tilesetUrl);
+      else this.tileset.refresh();
+      scene.requestRender();
+      return;
+    }
     const instances: GeometryInstance[] = [];
     for (const shape of shapes) {
-      this.shapes.set(shape.id, shape);
       const color = ColorGeometryInstanceAttribute.fromColor(Color.fromCssColorString(colorOfCategory(shape.useCategory)));
       const ids: string[] = [];
       shape.polygons.forEach((rings, index) => {
@@ -287,15 +323,34 @@ export class CityGlobe {
         asynchronous: true,
       }),
     ) as Primitive;
-    this.selectedId = null;
-    this.baseColors = new Map();
-    this.visible = null;
-    this.closeFloors();
+    scene.requestRender();
+  }
+
+  private async loadTileset(url: string): Promise<void> {
+    const load = ++this.tilesetLoads;
+    const scene = this.widget.scene;
+    try {
+      const tileset = await TilesetBuildings.load(scene, url, {
+        colorOf: (id) => (id === this.selectedId ? selectionColor : this.colorOf(id)),
+        isShown: (id) => this.isShown(id),
+      });
+      if (load !== this.tilesetLoads || this.tilesetUrl !== url) {
+        tileset.destroy();
+        return;
+      }
+      this.tileset = tileset;
+    } catch (error) {
+      // A tileset that cannot be read must not leave an empty city: draw the primitive instead.
+      console.error(`The buildings tileset did not load (${String(error)}); drawing the buildings one by one.`);
+      if (load === this.tilesetLoads) this.showBuildings([...this.shapes.values()], null);
+    }
     scene.requestRender();
   }
 
   /** Lifts every building onto the terrain (or back onto the ellipsoid), keeping its colours, filter and selection. */
   private async standOnGround(terrainOn: boolean): Promise<void> {
+    // The tileset's buildings stand on the heights the tiler gave them; only the primitive is re-laid on terrain.
+    if (this.tilesetUrl) return;
     const shapes = [...this.shapes.values()];
     let heights: Map<string, number> | null = null;
     if (terrainOn && shapes.length) {
@@ -316,18 +371,19 @@ export class CityGlobe {
 
   /** Colours buildings thematically (null: back to use categories). Returns false until the primitive is ready. */
   paintBuildings(colors: Map<string, string> | null): boolean {
-    if (!this.buildings?.ready) return false;
+    if (!this.ready) return false;
     this.baseColors = colors ?? new Map();
-    for (const id of this.shapes.keys()) this.paint(id, id === this.selectedId ? selectionColor : this.colorOf(id));
+    this.repaint();
     this.widget.scene.requestRender();
     return true;
   }
 
   /** Shows only these buildings (null: all of them). */
   setVisibleBuildings(ids: Set<string> | null): boolean {
-    if (!this.buildings?.ready) return false;
+    if (!this.ready) return false;
     this.visible = ids;
-    for (const id of this.shapes.keys()) this.setShown(id, this.isShown(id));
+    if (this.tileset) this.tileset.refresh();
+    else for (const id of this.shapes.keys()) this.setShown(id, this.isShown(id));
     this.widget.scene.requestRender();
     return true;
   }
@@ -337,6 +393,11 @@ export class CityGlobe {
   }
 
   private setShown(id: string, shown: boolean): void {
+    if (this.tileset) {
+      this.tileset.refresh([id]);
+      return;
+    }
+    if (!this.buildings) return;
     const value = ShowGeometryInstanceAttribute.toValue(shown);
     for (const instanceId of this.parts.get(id) ?? []) {
       const attributes = this.buildings!.getGeometryInstanceAttributes(instanceId) as { show: Uint8Array } | undefined;
@@ -351,7 +412,7 @@ export class CityGlobe {
   openFloors(buildingId: string, floors: FloorSummary[], options: { explodeMeters: number; onlyFloorId: string | null; selectedFloorId: string | null; floorColors?: Map<string, string> | null }): void {
     this.closeFloors();
     const shape = this.shapes.get(buildingId);
-    if (!shape || floors.length === 0 || !this.buildings?.ready) return;
+    if (!shape || floors.length === 0 || !this.ready) return;
     const ordered = [...floors].sort((a, b) => a.levelIndex - b.levelIndex);
     const defaultStorey = shape.floorCount ? shape.heightMeters / shape.floorCount : 3;
     const bases = ordered.map((f) => f.baseHeightMeters ?? f.levelIndex * defaultStorey);
@@ -401,7 +462,7 @@ export class CityGlobe {
     const { buildingId, primitive } = this.floors;
     this.floors = undefined;
     this.widget.scene.primitives.remove(primitive);
-    if (this.buildings?.ready) this.setShown(buildingId, this.isShown(buildingId));
+    if (this.ready) this.setShown(buildingId, this.isShown(buildingId));
     this.widget.scene.requestRender();
   }
 
@@ -440,10 +501,10 @@ export class CityGlobe {
 
   /** Highlights one building (or none) by recolouring its instances in place. */
   select(id: string | null): void {
-    if (!this.buildings?.ready) return;
-    if (this.selectedId) this.paint(this.selectedId, this.colorOf(this.selectedId));
+    if (!this.ready) return;
+    const previous = this.selectedId;
     this.selectedId = id && this.shapes.has(id) ? id : null;
-    if (this.selectedId) this.paint(this.selectedId, selectionColor);
+    this.repaint([previous, this.selectedId].filter((x): x is string => x !== null));
     this.widget.scene.requestRender();
   }
 
@@ -522,7 +583,19 @@ export class CityGlobe {
 
   private pickId(position: Cartesian2): string | null {
     const picked = this.widget.scene.pick(position) as { id?: unknown } | undefined;
+    const fromTileset = this.tileset?.idOf(picked);
+    if (fromTileset) return fromTileset;
     return picked && typeof picked.id === 'string' ? picked.id : null;
+  }
+
+  /** Gives these buildings (all without ids) their current colour: the selection's or their own. */
+  private repaint(ids?: string[]): void {
+    if (this.tileset) {
+      this.tileset.refresh(ids);
+      return;
+    }
+    if (!this.buildings) return;
+    for (const id of ids ?? this.shapes.keys()) this.paint(id, id === this.selectedId ? selectionColor : this.colorOf(id));
   }
 
   private paint(id: string, css: string): void {

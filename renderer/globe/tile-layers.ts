@@ -21,6 +21,7 @@ import {
   type TerrainProvider,
 } from 'cesium';
 import type { Extent, LayerSummary } from '../../common/contract.js';
+import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 
 interface Shown {
   layer: LayerSummary;
@@ -48,6 +49,11 @@ export class TileLayers {
     return `${this.baseUrl}${encodeURIComponent(layer.id)}/${path}`;
   }
 
+  /** Where a layer's root document (tileset JSON, layer.json) is served. */
+  rootUrl(layer: LayerSummary): string {
+    return this.url(layer, layer.root ?? '');
+  }
+
   /** Brings the globe in line with the layer list (visibility, draw order, opacity). Calls queue up in order. */
   apply(layers: LayerSummary[]): Promise<void> {
     this.pending = this.pending.catch(() => undefined).then(() => this.sync(layers));
@@ -56,7 +62,8 @@ export class TileLayers {
 
   private async sync(layers: LayerSummary[]): Promise<void> {
     const scene = this.widget.scene;
-    const wanted = new Map(layers.filter((l) => l.visible && l.kind !== 'terrain').map((l) => [l.id, l]));
+    // The buildings tileset is drawn by the city view as its buildings (styled, pickable), not as a plain layer.
+    const wanted = new Map(layers.filter((l) => l.visible && l.kind !== 'terrain' && !isBuildingsTileset(l)).map((l) => [l.id, l]));
     for (const [id, shown] of this.shown) {
       if (wanted.has(id)) continue;
       if (shown.imagery) scene.imageryLayers.remove(shown.imagery, true);
@@ -189,4 +196,8 @@ export class TileLayers {
       duration: durationSeconds,
     });
   }
+}
+
+function isBuildingsTileset(layer: LayerSummary): boolean {
+  return layer.kind === '3dtiles' && layer.name === BUILDINGS_TILESET_NAME;
 }

@@ -14,6 +14,7 @@ import validator from 'gltf-validator';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { TileStore } from '../../core/tiles/tile-store.js';
+import { buildingsTilesetState } from '../../core/tiler/stamp.js';
 import { tileBuildings, BUILDINGS_LAYER_NAME, type TilerReport } from '../../core/tiler/tiler.js';
 import { tempDir } from '../support/temp.js';
 
@@ -33,9 +34,15 @@ before(async () => {
   tileset = JSON.parse(store.readTile(report.layer.id, 'tileset.json')!.bytes.toString('utf8'));
 });
 
-function* walk(tile: Tile, depth = 0, parent?: Tile): Generator<{ tile: Tile; depth: number; parent?: Tile }> {
-  yield { tile, depth, parent };
-  for (const child of tile.children ?? []) yield* walk(child, depth + 1, tile);
+/**
+ * Every tile with its depth, parent and the ECEF origin of its content: 3D Tiles transforms apply on top of the
+ * parent's, so a tile's origin is the sum of the translations on its way down from the root.
+ */
+function* walk(tile: Tile, depth = 0, parent?: Tile, base: [number, number, number] = [0, 0, 0]): Generator<{ tile: Tile; depth: number; parent?: Tile; origin: [number, number, number] }> {
+  const t = tile.transform?.slice(12, 15) ?? [0, 0, 0];
+  const origin: [number, number, number] = [base[0] + t[0]!, base[1] + t[1]!, base[2] + t[2]!];
+  yield { tile, depth, parent, origin };
+  for (const child of tile.children ?? []) yield* walk(child, depth + 1, tile, origin);
 }
 
 /** ECEF to geodetic (lon, lat in degrees, height in metres) on WGS84, by Bowring's method. */
@@ -51,13 +58,13 @@ function geodetic(x: number, y: number, z: number): [number, number, number] {
   return [(Math.atan2(y, x) * 180) / Math.PI, (lat * 180) / Math.PI, p / Math.cos(lat) - n];
 }
 
-async function readContent(tile: Tile): Promise<{ doc: Document; vertices: Array<[number, number, number]>; featureOf: number[]; table: Record<string, unknown[]> }> {
+async function readContent(tile: Tile, origin: [number, number, number]): Promise<{ doc: Document; vertices: Array<[number, number, number]>; featureOf: number[]; table: Record<string, unknown[]> }> {
   const bytes = store.readTile(report.layer.id, tile.content!.uri)!.bytes;
   const doc = await io.readBinary(new Uint8Array(bytes));
   const primitive = doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!;
   const positions = primitive.getAttribute('POSITION')!.getArray()!;
   const ids = primitive.getAttribute('_FEATURE_ID_0')!.getArray()!;
-  const [tx, ty, tz] = tile.transform!.slice(12, 15) as [number, number, number];
+  const [tx, ty, tz] = origin;
   const vertices: Array<[number, number, number]> = [];
   // glTF y-up (x, y, z) is ECEF (x, -z, y) relative to the tile centre.
   for (let i = 0; i < positions.length; i += 3) vertices.push(geodetic(positions[i]! + tx, -positions[i + 2]! + ty, positions[i + 1]! + tz));
@@ -96,7 +103,7 @@ test('every glb passes the Khronos glTF validator with no errors', async () => {
 test('geometric error falls with depth, and content lies inside its bounding region', async () => {
   assert.ok(tileset.geometricError >= tileset.root.geometricError);
   const eps = 1e-7; // radians, about a centimetre
-  for (const { tile, parent } of walk(tileset.root)) {
+  for (const { tile, parent, origin } of walk(tileset.root)) {
     if (parent) assert.ok(tile.geometricError <= parent.geometricError, 'a child is never coarser than its parent');
     if (!tile.children?.length) assert.equal(tile.geometricError, 0, 'leaves hold full detail');
     const [w, s, e, n, minH, maxH] = tile.boundingVolume.region as [number, number, number, number, number, number];
@@ -105,7 +112,7 @@ test('geometric error falls with depth, and content lies inside its bounding reg
       assert.ok(w >= pw - eps && s >= ps - eps && e <= pe + eps && n <= pn + eps, 'a child region lies inside its parent');
     }
     if (!tile.content) continue;
-    const { vertices } = await readContent(tile);
+    const { vertices } = await readContent(tile, origin);
     for (const [lon, lat, h] of vertices) {
       assert.ok(lon * (Math.PI / 180) >= w - eps && lon * (Math.PI / 180) <= e + eps && lat * (Math.PI / 180) >= s - eps && lat * (Math.PI / 180) <= n + eps, `${tile.content.uri}: ${lon},${lat} outside`);
       assert.ok(h >= minH - 0.05 && h <= maxH + 0.05, `${tile.content.uri}: height ${h} outside ${minH}..${maxH}`);
@@ -117,9 +124,9 @@ test('every building is in exactly one leaf, with its properties, and its roof a
   const rows = project.db.prepare('SELECT registry_id, height_m, floor_count, year_built FROM buildings WHERE footprint IS NOT NULL').all() as Array<{ registry_id: string; height_m: number; floor_count: number | null; year_built: number | null }>;
   const expected = new Map(rows.map((r) => [r.registry_id, r]));
   const seen = new Map<string, number>();
-  for (const { tile } of walk(tileset.root)) {
+  for (const { tile, origin } of walk(tileset.root)) {
     if (tile.children?.length || !tile.content) continue;
-    const { vertices, featureOf, table } = await readContent(tile);
+    const { vertices, featureOf, table } = await readContent(tile, origin);
     const top = new Map<number, number>();
     vertices.forEach(([, , h], i) => top.set(featureOf[i]!, Math.max(top.get(featureOf[i]!) ?? -Infinity, h)));
     (table['registryId'] as string[]).forEach((id, feature) => {
@@ -144,4 +151,17 @@ test('tiling again replaces the layer and stores unchanged tiles once', async ()
   assert.equal(blobs(), before, 'the same buildings give the same bytes, stored once');
   assert.notEqual(again.layer.id, report.layer.id);
   report = again;
+});
+
+test('the project says whether its tileset is current: yes after tiling, no after an import, yes after tiling again', async () => {
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true });
+  // An import (here one more building, logged as imports are) makes the tileset stale: the city view falls back to
+  // drawing the registry until the buildings are tiled again.
+  project.transaction(() => {
+    project.db.prepare(`INSERT INTO buildings (footprint, registry_id, height_m, height_source) SELECT footprint, 'stale-check', 12, 'default' FROM buildings LIMIT 1`).run();
+    project.db.prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, 'test', '[]', '{}')`).run(new Date().toISOString());
+  });
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: false });
+  report = await tileBuildings(project, { leafSize: 60, lodSize: 25 });
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true });
 });

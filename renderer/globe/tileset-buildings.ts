@@ -1,0 +1,118 @@
+/**
+ * The city's buildings drawn from the project's buildings tileset (core/tiler) instead of one batched primitive: at
+ * city scale only the tiles in view are loaded and drawn. Colour and visibility are set per feature, by registry
+ * id, as tiles load and whenever the style, filter, selection or open floors change, so the analyst sees the same
+ * city as with the primitive.
+ */
+import { Cesium3DTileFeature, Cesium3DTileset, Color, type Cesium3DTile, type Scene } from 'cesium';
+
+export interface BuildingLook {
+  /** CSS colour of a building now (thematic, category or selection colour). */
+  colorOf(id: string): string;
+  /** Whether it is drawn now (filter, opened floors). */
+  isShown(id: string): boolean;
+}
+
+export class TilesetBuildings {
+  /** The loaded features of each building: while tiles refine, a building can be in a coarse tile and a leaf at once. */
+  private readonly features = new Map<string, Set<Cesium3DTileFeature>>();
+  private readonly byTile = new Map<Cesium3DTile, Array<[string, Cesium3DTileFeature]>>();
+  private readonly colors = new Map<string, Color>();
+  /** True once the tiles for the first view have loaded. */
+  initialTilesLoaded = false;
+
+  private constructor(
+    private readonly scene: Scene,
+    readonly tileset: Cesium3DTileset,
+    private readonly look: BuildingLook,
+  ) {
+    tileset.tileLoad.addEventListener((tile: Cesium3DTile) => this.adopt(tile));
+    tileset.tileUnload.addEventListener((tile: Cesium3DTile) => this.forget(tile));
+    tileset.initialTilesLoaded.addEventListener(() => {
+      this.initialTilesLoaded = true;
+      scene.requestRender();
+    });
+    // Tiles arrive between frames; with render-on-demand a loaded tile must ask for the frame that shows it.
+    tileset.allTilesLoaded.addEventListener(() => scene.requestRender());
+  }
+
+  static async load(scene: Scene, url: string, look: BuildingLook): Promise<TilesetBuildings> {
+    const tileset = await Cesium3DTileset.fromUrl(url, {
+      // The tiler's geometric errors are in metres of missing detail: 16 px keeps the skyline while zoomed out.
+      maximumScreenSpaceError: 16,
+      // Buildings are opaque boxes: no back faces to draw.
+      backFaceCulling: true,
+    });
+    scene.primitives.add(tileset);
+    return new TilesetBuildings(scene, tileset, look);
+  }
+
+  private color(css: string): Color {
+    let color = this.colors.get(css);
+    if (!color) {
+      color = Color.fromCssColorString(css);
+      this.colors.set(css, color);
+    }
+    return color;
+  }
+
+  private adopt(tile: Cesium3DTile): void {
+    const content = tile.content;
+    const list: Array<[string, Cesium3DTileFeature]> = [];
+    for (let i = 0; i < content.featuresLength; i++) {
+      const feature = content.getFeature(i);
+      const id = String(feature.getProperty('registryId'));
+      list.push([id, feature]);
+      let set = this.features.get(id);
+      if (!set) this.features.set(id, (set = new Set()));
+      set.add(feature);
+      feature.color = this.color(this.look.colorOf(id));
+      feature.show = this.look.isShown(id);
+    }
+    this.byTile.set(tile, list);
+  }
+
+  private forget(tile: Cesium3DTile): void {
+    for (const [id, feature] of this.byTile.get(tile) ?? []) {
+      const set = this.features.get(id);
+      set?.delete(feature);
+      if (set && set.size === 0) this.features.delete(id);
+    }
+    this.byTile.delete(tile);
+  }
+
+  /** Re-applies colour and visibility to these buildings' loaded features (to every loaded one without ids). */
+  refresh(ids?: Iterable<string>): void {
+    for (const id of ids ?? [...this.features.keys()]) {
+      const features = this.features.get(id);
+      if (!features) continue;
+      const color = this.color(this.look.colorOf(id));
+      const shown = this.look.isShown(id);
+      for (const feature of features) {
+        feature.color = color;
+        feature.show = shown;
+      }
+    }
+    this.scene.requestRender();
+  }
+
+  /** The registry id of a picked object when it is one of these buildings. */
+  idOf(picked: unknown): string | null {
+    return picked instanceof Cesium3DTileFeature && picked.tileset === this.tileset ? String(picked.getProperty('registryId')) : null;
+  }
+
+  /** How many buildings have a feature loaded now (for tests and the benchmark). */
+  get loadedBuildings(): number {
+    return this.features.size;
+  }
+
+  get tilesLoaded(): boolean {
+    return this.tileset.tilesLoaded;
+  }
+
+  destroy(): void {
+    this.scene.primitives.remove(this.tileset);
+    this.features.clear();
+    this.byTile.clear();
+  }
+}
