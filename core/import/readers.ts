@@ -4,6 +4,7 @@
  * limit with a message that says so, instead of exhausting memory.
  */
 import { createReadStream, fstatSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 
@@ -68,12 +69,15 @@ export function describeJsonError(text: string, error: unknown): string {
 const POOLED_READ_BYTES = 16 * 1024 * 1024;
 let readPool: Buffer | null = null;
 
-/** A whole file as UTF-8 text. */
-export function readText(path: string): string {
+/** A whole file's bytes: `length` bytes at the start of `buffer`, which is only good until the next read. */
+function readBytes(path: string): { buffer: Buffer; length: number } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size >= POOLED_READ_BYTES) return readFileSync(fd, 'utf8');
+    if (size >= POOLED_READ_BYTES) {
+      const buffer = readFileSync(fd);
+      return { buffer, length: buffer.length };
+    }
     // One byte more than the file, so a file that grows while it is read shows as a full pool.
     if (!readPool || readPool.length <= size) readPool = Buffer.allocUnsafe(Math.max(size + 1, 1024 * 1024));
     let length = 0;
@@ -83,11 +87,49 @@ export function readText(path: string): string {
       length += read;
       if (length === readPool.length) break;
     }
-    if (length === readPool.length) return readFileSync(path, 'utf8');
-    return readPool.toString('utf8', 0, length);
+    if (length === readPool.length) {
+      const buffer = readFileSync(path);
+      return { buffer, length: buffer.length };
+    }
+    return { buffer: readPool, length };
   } finally {
     closeSync(fd);
   }
+}
+
+/** A whole file as UTF-8 text. */
+export function readText(path: string): string {
+  const { buffer, length } = readBytes(path);
+  return buffer.toString('utf8', 0, length);
+}
+
+/**
+ * Text is decoded in pieces of about this size cut at line ends: a piece of plain ASCII is copied as Latin-1, and
+ * only pieces holding other characters go through the UTF-8 decoder, which costs many times more per byte (a file
+ * with one "æ" would otherwise be decoded slowly from end to end). A line end never falls inside a UTF-8 sequence.
+ */
+const DECODE_PIECE_BYTES = 64 * 1024;
+
+/** A whole file's lines, as `text.split('\n')` gives them but without a last blank line after the final newline. */
+function readWholeLines(path: string): string[] {
+  const { buffer, length } = readBytes(path);
+  const lines: string[] = [];
+  for (let start = 0; start < length; ) {
+    let end = Math.min(start + DECODE_PIECE_BYTES, length);
+    if (end < length) {
+      const newline = buffer.indexOf(10, end);
+      end = newline === -1 || newline >= length ? length : newline + 1;
+    }
+    const piece = isAscii(buffer.subarray(start, end)) ? buffer.toString('latin1', start, end) : buffer.toString('utf8', start, end);
+    const parts = piece.split('\n');
+    // A piece ending in a newline has no line after it; the next piece starts the next line.
+    const count = buffer[end - 1] === 10 ? parts.length - 1 : parts.length;
+    for (let i = 0; i < count; i++) lines.push(parts[i]!);
+    start = end;
+  }
+  // A file ending in blank space has no last line there either.
+  if (length > 0 && buffer[length - 1] !== 10 && lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines;
 }
 
 export async function readJsonDocument(path: string, format: string): Promise<unknown> {
@@ -320,10 +362,7 @@ const lineTooLong = (path: string, number: number) =>
  */
 async function* readLines(path: string): AsyncGenerator<{ first: number; lines: string[] }> {
   if (statSync(path).size <= WHOLE_FILE_BYTES) {
-    const text = readText(path);
-    const lines = text.split('\n');
-    // A file ending in a newline (or in blank space) has no last line after it.
-    if (lines[lines.length - 1]!.trim() === '') lines.pop();
+    const lines = readWholeLines(path);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line.length > MAX_LINE_BYTES) throw lineTooLong(path, i + 1);
