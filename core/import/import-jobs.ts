@@ -31,7 +31,15 @@ export class ImportJobs {
     private readonly onFinished: () => void = () => {},
     options: { tilePaceMs?: number } = {},
   ) {
-    this.tiles = new TileImportJobs(projectPath, spawn, () => this.registryBusy, options.tilePaceMs ?? 0);
+    // Tile workers get the key the same way (their data is made in TileImportJobs).
+    this.tiles = new TileImportJobs(projectPath, (data) => spawn(this.passphrase === undefined ? data : { ...data, passphrase: this.passphrase }), () => this.registryBusy, options.tilePaceMs ?? 0);
+  }
+
+  private passphrase: string | undefined;
+
+  /** An encrypted project: its import workers open the file with this passphrase (it stays in this process). */
+  useKey(passphrase: string): void {
+    this.passphrase = passphrase;
   }
 
   private get registryBusy(): boolean {
@@ -49,7 +57,7 @@ export class ImportJobs {
       cancelFlag: new Int32Array(flag),
     };
     this.jobs.set(id, running);
-    const data: ImportWorkerData = { projectPath: this.projectPath, profile, inputs, cancelFlag: flag };
+    const data: ImportWorkerData = { projectPath: this.projectPath, profile, inputs, cancelFlag: flag, passphrase: this.passphrase };
     const worker = this.spawn(data);
     worker.on('message', (message: { type: string; progress?: ImportJob['progress']; report?: ImportJob['report']; error?: ImportJob['error'] }) => {
       if (message.type === 'progress' && message.progress) running.job.progress = message.progress;

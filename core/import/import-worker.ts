@@ -11,11 +11,16 @@ import type { Profile } from './profile.js';
 import { runTileImport } from '../tiles/tile-import-run.js';
 import type { TileImportWorkerData } from '../tiles/tile-import-jobs.js';
 
-export interface ImportWorkerData {
+export interface ImportWorkerData extends WorkerKey {
   projectPath: string;
   profile: Profile;
   inputs: string[];
   cancelFlag: SharedArrayBuffer;
+}
+
+/** The passphrase of an encrypted project: handed to the worker thread in memory, never written anywhere. */
+export interface WorkerKey {
+  passphrase?: string;
 }
 
 async function runRegistryImport(data: ImportWorkerData): Promise<void> {
@@ -23,7 +28,7 @@ async function runRegistryImport(data: ImportWorkerData): Promise<void> {
   let project: ProjectFile | undefined;
   try {
     // The host's process holds the write lock; this thread works under it.
-    project = ProjectFile.open(data.projectPath, { withoutLock: true });
+    project = ProjectFile.open(data.projectPath, { withoutLock: true, passphrase: data.passphrase });
     const report = await importRegistry(project, data.profile, data.inputs, {
       shouldCancel: () => Atomics.load(cancelled, 0) === 1,
       onProgress: (progress) => parentPort!.postMessage({ type: 'progress', progress }),

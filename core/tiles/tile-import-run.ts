@@ -7,13 +7,14 @@ import { toErrorPayload } from '../../common/errors.js';
 import { ProjectFile } from '../project/project-file.js';
 import { importTiles } from './import-tiles.js';
 import type { TileImportWorkerData, TileWorkerMessage } from './tile-import-jobs.js';
+import type { WorkerKey } from '../import/import-worker.js';
 
 export async function runTileImport(data: TileImportWorkerData, post: (message: TileWorkerMessage) => void): Promise<void> {
   const cancelled = new Int32Array(data.cancelFlag);
   const pause = data.paceMs > 0 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   let project: ProjectFile | undefined;
   try {
-    project = ProjectFile.open(data.projectPath, { withoutLock: true });
+    project = ProjectFile.open(data.projectPath, { withoutLock: true, passphrase: (data as TileImportWorkerData & WorkerKey).passphrase });
     const layer = await importTiles(project, data.source, {
       ...data.options,
       shouldCancel: () => {

@@ -112,12 +112,13 @@ export class Workspace {
     // Opening the same file again (e.g. to switch to read-only) must first let go of it.
     if (this.current && this.current.project.path === path) this.close();
     const project = ProjectFile.open(path, { readOnly: !writable, passphrase });
-    this.adopt(project);
+    this.adopt(project, project.encrypted ? passphrase : undefined);
   }
 
-  private adopt(project: ProjectFile): void {
-    // Import workers open the file themselves, without the passphrase: encrypted projects import from the CLI.
-    const imports = project.readOnly || project.encrypted ? undefined : this.options.importsFor?.(project.path);
+  private adopt(project: ProjectFile, passphrase?: string): void {
+    // Import workers open the file themselves: an encrypted project's workers get its passphrase (in memory).
+    const imports = project.readOnly || (project.encrypted && passphrase === undefined) ? undefined : this.options.importsFor?.(project.path);
+    if (imports && passphrase !== undefined) imports.jobs.useKey(passphrase);
     this.close();
     this.current = { project, api: new ProjectApi(project, imports), imports };
     this.state.opened(project.path);
