@@ -83,11 +83,11 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
     cancel.textContent = 'Cancel';
     const show = (job: BriefingJob) => {
       const { stage: name, detail, done, total } = job.progress;
-      stage.textContent = `${stageNames[name]}: ${detail.charAt(0).toUpperCase()}${detail.slice(1)}`;
+      stage.textContent = `${detail.charAt(0).toUpperCase()}${detail.slice(1)}`;
       bar.max = total;
       bar.value = done;
       bar.setAttribute('aria-valuetext', `${stageNames[name]}, step ${done + 1} of ${total}`);
-      elapsed.textContent = `${done} of ${total} steps · ${Math.round((Date.now() - started) / 1000)} s`;
+      elapsed.textContent = `${stageNames[name]} · ${done} of ${total} steps done · ${Math.round((Date.now() - started) / 1000)} s`;
       document.body.dataset['briefingStage'] = name;
     };
     status.replaceChildren(stage, h('div', { class: 'progress-row dialog-buttons' }, bar, cancel), elapsed);
