@@ -222,10 +222,12 @@ function hasRows(project: ProjectFile, table: string): boolean {
  */
 function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
   const existing = hasRows(project, table) ? project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`) : null;
-  return (key: string): { registryId: string; buildingId: string } | undefined => {
-    const hit = fresh.get(lc(key));
-    if (hit) return { registryId: hit.registryId, buildingId: hit.buildingId };
-    const row = existing?.get(lc(key)) as { registry_id: string; building_id: string } | undefined;
+  // A record of this import is handed out as it is (callers only read it): no copy per lookup.
+  return (key: string): { readonly registryId: string; readonly buildingId: string } | undefined => {
+    const lower = lc(key);
+    const hit = fresh.get(lower);
+    if (hit) return hit;
+    const row = existing?.get(lower) as { registry_id: string; building_id: string } | undefined;
     return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
   };
 }
@@ -481,10 +483,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const existingBuilding = hasRows(project, 'buildings')
     ? project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`)
     : null;
-  const resolveBuilding = (key: string): { registryId: string; heightMeters: number; heightSource: string; floorCount: number | null } | undefined => {
-    const fresh = buildings.get(lc(key));
-    if (fresh) return { registryId: fresh.registryId, heightMeters: fresh.heightMeters, heightSource: fresh.heightSource, floorCount: fresh.floorCount ?? null };
-    const row = existingBuilding?.get(lc(key)) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
+  // A building of this import is handed out as it is (callers only read it): no copy per lookup.
+  const resolveBuilding = (key: string): { readonly registryId: string; readonly heightMeters: number; readonly heightSource: string; readonly floorCount?: number | null } | undefined => {
+    const lower = lc(key);
+    const fresh = buildings.get(lower);
+    if (fresh) return fresh;
+    const row = existingBuilding?.get(lower) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
     return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
   };
 
