@@ -93,7 +93,7 @@ async function progressMidway(total: number): Promise<string> {
   return (await handle.jsonValue()) as string;
 }
 
-test('File ▸ Import tiles… imports the Washington MBTiles with progress; the layer joins the list with its facts', { timeout: 180_000 }, async () => {
+test('File ▸ Import tiles… imports the Washington MBTiles with progress; the layer joins the list with its facts', { timeout: 300_000 }, async () => {
   await openDialogFromFileMenu();
   await page.fill('#tile-source', dcMbtiles);
   await page.locator('dialog.tile-import-dialog button.primary').click();
@@ -172,23 +172,22 @@ test('the project folder listing picks a source; a damaged file and a non-tile f
   assert.deepEqual((await layersInProject()).map((l) => l.name), ['open-streets-dc', 'World']);
 });
 
-test('3D Tiles opacity is saved in the project and restored on reopen; terrain has no opacity slider', { timeout: 240_000 }, async () => {
+test('3D Tiles opacity is saved in the project and restored on reopen; terrain has no opacity slider', { timeout: 480_000 }, async () => {
   await page.locator('#layer-import-button').click();
   await page.fill('#tile-source', tilesetDir);
   await page.fill('#tile-name', '3DBAG');
   await page.locator('dialog.tile-import-dialog button.primary').click();
   await page.locator('dialog.tile-import-dialog .tile-import-result').waitFor({ timeout: 60_000 });
   await closeDialog();
-  // Terrain straight through core (the host's own connection), to see its row after a reload.
+  // Terrain straight through core (the host's own connection); the panel reads the layers again.
   const terrain = await importTiles(host.project, terrainDir, { name: 'Heuvelrug terrain' });
-  await page.reload();
-  await waitForCity(page);
+  await page.evaluate(() => (window as unknown as { storeyLayers: { refresh(): Promise<void> } }).storeyLayers.refresh());
   const tileset = (await layersInProject()).find((l) => l.name === '3DBAG')!;
   const slider = page.locator(`#layer-list li[data-layer-id="${tileset.id}"] input[type=range]`);
   await slider.waitFor();
   assert.equal(await slider.inputValue(), '100');
   await slider.fill('40');
-  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id);
+  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id, { timeout: 120_000 });
   assert.equal((await layersInProject()).find((l) => l.id === tileset.id)!.opacity, 0.4);
   assert.match(await page.locator(`#layer-list li[data-layer-id="${tileset.id}"] .layer-opacity`).innerText(), /40\s%/);
 
@@ -203,7 +202,7 @@ test('3D Tiles opacity is saved in the project and restored on reopen; terrain h
   await waitForCity(page);
   await page.locator(`#layer-list li[data-layer-id="${tileset.id}"] input[type=range]`).waitFor();
   assert.equal(await page.locator(`#layer-list li[data-layer-id="${tileset.id}"] input[type=range]`).inputValue(), '40');
-  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id);
+  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id, { timeout: 120_000 });
   assert.deepEqual(await page.evaluate(() => (window as unknown as { storeyLayers: Layers }).storeyLayers.failures()), {});
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
 });
