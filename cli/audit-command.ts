@@ -3,7 +3,8 @@ import { listAudit } from '../core/project/audit.js';
 import { openProject } from './passphrase.js';
 
 export const auditHelp = `  storey audit FILE.storey [--json]
-      The project's audit trail: copies, exports and key changes, with time, user and machine, newest first.`;
+      The project's audit trail: copies, briefings, CSV exports, syncs and key changes, with time, user and
+      machine, newest first.`;
 
 export async function commandAudit(args: string[], usage: (message: string) => Error): Promise<void> {
   const json = args.includes('--json');
