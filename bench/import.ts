@@ -5,7 +5,7 @@
 // always gets the warmer cache, and the ratio is of the medians. Usage: npm run bench:import [-- --runs 9]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importRegistry } from '../core/import/importer.js';
@@ -22,6 +22,8 @@ const profile = loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json'));
 const work = mkdtempSync(join(tmpdir(), 'storey-bench-import-'));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// The machine's load is printed beside the result: on a shared machine both sides slow down several times over.
+const loadAtStart = loadavg()[0]!;
 const storeyTimes: number[] = [];
 const gdalTimes: number[] = [];
 let records = 0;
@@ -58,10 +60,11 @@ try {
     baselineRunsMs: gdalTimes.map(Math.round),
     ratio: Number((storey / gdal).toFixed(2)),
     goal: 'ratio <= 1',
+    loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0]!.toFixed(1)) },
   };
   console.log(`Storey whole Danish import (${records} records): median ${result.storeyWholeImportMs} ms over ${runs} runs  [${result.storeyRunsMs.join(', ')}]`);
   console.log(`ogr2ogr footprints only:    median ${result.baselineMs} ms  [${result.baselineRunsMs.join(', ')}]`);
-  console.log(`ratio (Storey / ogr2ogr):   ${result.ratio}  (goal ≤ 1)`);
+  console.log(`ratio (Storey / ogr2ogr):   ${result.ratio}  (goal ≤ 1)   load average ${result.loadAverage.start} → ${result.loadAverage.end}`);
   mkdirSync(join(root, 'bench', 'output'), { recursive: true });
   writeFileSync(join(root, 'bench', 'output', 'import.json'), JSON.stringify(result, null, 2));
 } finally {
