@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import type { LayerSummary } from '../../common/contract.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
@@ -33,7 +34,8 @@ let browser: Browser;
 let guarded: GuardedPage;
 let page: Page;
 
-type Layers = { list(): LayerSummary[]; appliedOpacity(id: string): number | null; failures(): Record<string, string> };
+type Layers = { list(): LayerSummary[]; appliedOpacity(id: string): number | null; failures(): Record<string, string>; tilesetsLoaded(): boolean };
+type View = { globeState(): { frames: number; tilesLoaded: boolean }; requestRender(): void; applyView(state: unknown): Promise<void> };
 
 before(async () => {
   createSampleProject(projectPath).close();
@@ -60,6 +62,51 @@ after(async () => {
 function projectHash(): string {
   host.project.db.pragma('wal_checkpoint(TRUNCATE)');
   return createHash('sha256').update(readFileSync(projectPath)).digest('hex');
+}
+
+/** Looks straight down over a point and waits until the globe and every 3D tileset report loaded on three frames in a row. */
+async function lookDown(lonDegrees: number, latDegrees: number, heightMeters: number): Promise<void> {
+  await page.evaluate(
+    (camera) => (window as unknown as { storeyView: View }).storeyView.applyView({ camera, style: null, filter: [], selection: null }),
+    { lonDegrees, latDegrees, heightMeters, headingDegrees: 0, pitchDegrees: -90, rollDegrees: 0 },
+  );
+  await settle();
+}
+
+async function settle(): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { settleCount: number }).settleCount = 0));
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { storeyView: View; storeyLayers: Layers; settleCount?: number; settleFrame?: number };
+      const frames = w.storeyView.globeState().frames;
+      w.storeyView.requestRender();
+      if (frames === w.settleFrame) return false;
+      w.settleFrame = frames;
+      const loaded = w.storeyView.globeState().tilesLoaded && w.storeyLayers.tilesetsLoaded();
+      w.settleCount = loaded ? (w.settleCount ?? 0) + 1 : 0;
+      return w.settleCount >= 3;
+    },
+    undefined,
+    { timeout: 180_000, polling: 200 },
+  );
+}
+
+/**
+ * The share of the canvas drawn in the 3DBAG roofs' red-brown (red well above green), from a screenshot of it; the
+ * bottom 30 % is left out, where the legend's swatches are.
+ */
+async function redShare(name: string): Promise<number> {
+  const box = (await page.locator('#globe canvas').first().boundingBox())!;
+  const png = PNG.sync.read(await page.screenshot({ path: join(outputDir, `tile-import-${name}.png`), clip: box }));
+  const rows = Math.floor(png.height * 0.7);
+  let red = 0;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const i = (y * png.width + x) * 4;
+      if (png.data[i]! > png.data[i + 1]! + 30) red++;
+    }
+  }
+  return red / (rows * png.width);
 }
 
 async function layersInProject(): Promise<LayerSummary[]> {
@@ -190,6 +237,17 @@ test('3D Tiles opacity is saved in the project and restored on reopen; terrain h
   await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id, { timeout: 120_000 });
   assert.equal((await layersInProject()).find((l) => l.id === tileset.id)!.opacity, 0.4);
   assert.match(await page.locator(`#layer-list li[data-layer-id="${tileset.id}"] .layer-opacity`).innerText(), /40\s%/);
+  // The roofs are drawn see-through: far fewer pixels keep their red than at full opacity.
+  await lookDown(3.48, 51.245, 3000);
+  const translucent = await redShare('3dtiles-40');
+  await slider.fill('100');
+  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 1, tileset.id, { timeout: 120_000 });
+  await settle();
+  const opaque = await redShare('3dtiles-100');
+  assert.ok(opaque > 0.002, `roofs are drawn at full opacity (${(opaque * 100).toFixed(1)} % red pixels)`);
+  assert.ok(translucent < opaque * 0.3, `at 40 % ${(translucent * 100).toFixed(2)} % of the pixels are roof-red, at 100 % ${(opaque * 100).toFixed(2)} %`);
+  await slider.fill('40');
+  await page.waitForFunction((id) => (window as unknown as { storeyLayers: Layers }).storeyLayers.appliedOpacity(id) === 0.4, tileset.id, { timeout: 120_000 });
 
   const terrainSlider = page.locator(`#layer-list li[data-layer-id="${terrain.id}"] input[type=range]`);
   assert.equal(await terrainSlider.isDisabled(), true);
