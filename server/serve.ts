@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { ProjectFile } from '../core/project/project-file.js';
 import { intersectAreas, parseArea, type Area } from '../core/sync/area.js';
-import { END_FRAME, frameHeader, isRecordTable, PROTOCOL_VERSION, type ChangesResponse, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson } from '../core/sync/wire.js';
+import { END_FRAME, frameHeader, isRecordTable, PROTOCOL_VERSION, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson } from '../core/sync/wire.js';
 import { currentGeneration } from './capture.js';
 import { authenticate, type TokenInfo } from './tokens.js';
 import { restrictFields, visibleOp, type ChangeRow } from './visibility.js';
@@ -112,7 +112,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     })();
   }
 
-  function changes(token: TokenInfo, area: Area | null, url: URL, detail: Record<string, unknown>): ChangesResponse {
+  function changes(token: TokenInfo, area: Area | null, url: URL, detail: Record<string, unknown>): { text: string; next: string | null } {
     const since = intParam(url, 'since', 0);
     const upto = intParam(url, 'upto');
     const limit = Math.min(Math.max(intParam(url, 'limit', 2000), 1), 10_000);
@@ -131,23 +131,29 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       if (upto !== generation) throw new HttpError(409, 'GENERATION_MOVED', `The server is at generation ${generation}, not ${upto}; start again from the manifest.`);
       return changesPage.all({ since, upto, tbl: after[0], key: after[1], limit, ...areaParams(area) }) as ChangeRow[];
     })();
-    const response: ChangesResponse = { generation: upto, records: [], tiles: [], layers: [], next: null };
+    // The page is written as text: rows are stored as JSON already, and a token without a fields list gets them as
+    // stored (no parse and re-serialise of thousands of rows per page). The shape is ChangesResponse.
+    const records: string[] = [];
+    const tiles: string[] = [];
+    const layers: string[] = [];
     for (const row of rows) {
       const op = visibleOp(row, area);
       if (!op) continue;
       if (row.tbl === 'tiles') {
         const slash = row.key.indexOf('/');
-        response.tiles.push({ layer: row.key.slice(0, slash), path: row.key.slice(slash + 1), op, ...(op === 'put' ? { sha256: row.sha256! } : {}) });
+        tiles.push(JSON.stringify({ layer: row.key.slice(0, slash), path: row.key.slice(slash + 1), op, ...(op === 'put' ? { sha256: row.sha256! } : {}) }));
       } else if (row.tbl === 'layers') {
-        response.layers.push({ id: row.key, op, ...(op === 'put' ? { row: JSON.parse(row.row_json!) as RowJson } : {}) });
+        layers.push(`{"id":${JSON.stringify(row.key)},"op":"${op}"${op === 'put' ? `,"row":${row.row_json!}` : ''}}`);
       } else if (isRecordTable(row.tbl)) {
-        response.records.push({ tbl: row.tbl, key: row.key, op, ...(op === 'put' ? { row: restrictFields(JSON.parse(row.row_json!) as RowJson, token.fields) } : {}) });
+        const json = op !== 'put' ? '' : token.fields ? JSON.stringify(restrictFields(JSON.parse(row.row_json!) as RowJson, token.fields)) : row.row_json!;
+        records.push(`{"tbl":"${row.tbl}","key":${JSON.stringify(row.key)},"op":"${op}"${op === 'put' ? `,"row":${json}` : ''}}`);
       }
     }
     const last = rows[rows.length - 1];
-    if (rows.length === limit && last) response.next = Buffer.from(JSON.stringify([last.tbl, last.key])).toString('base64url');
-    Object.assign(detail, { since, upto, records: response.records.length, tiles: response.tiles.length, layers: response.layers.length });
-    return response;
+    const next = rows.length === limit && last ? Buffer.from(JSON.stringify([last.tbl, last.key])).toString('base64url') : null;
+    Object.assign(detail, { since, upto, records: records.length, tiles: tiles.length, layers: layers.length });
+    const text = `{"generation":${upto},"records":[${records.join(',')}],"tiles":[${tiles.join(',')}],"layers":[${layers.join(',')}],"next":${JSON.stringify(next)}}`;
+    return { text, next };
   }
 
   async function blobs(req: IncomingMessage, res: ServerResponse, area: Area | null, detail: Record<string, unknown>): Promise<void> {
@@ -235,14 +241,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
         log(`audit write failed for ${route}: ${(error as Error).message}`);
       }
     });
-    const json = (status: number, body: unknown) => {
-      let bytes = Buffer.from(JSON.stringify(body));
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      let bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
       // Pages of records are text: compressed they cross a slow VPN several times faster.
       const accept = String(req.headers['accept-encoding'] ?? '');
       const encoding = bytes.length < 1024 ? 'identity' : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : 'identity';
       if (encoding === 'br') bytes = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
       else if (encoding === 'gzip') bytes = zlib.gzipSync(bytes, { level: 6 });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-encoding': encoding, 'content-length': bytes.length, 'cache-control': 'no-store' });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-encoding': encoding, 'content-length': bytes.length, 'cache-control': 'no-store', ...headers });
       res.end(bytes);
     };
     try {
@@ -255,7 +261,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       token = auth.token;
       const area = tokenArea(token, url);
       if (route === 'GET /v1/manifest') json(200, manifest(token, area));
-      else if (route === 'GET /v1/changes') json(200, changes(token, area, url, detail));
+      else if (route === 'GET /v1/changes') {
+        // The next cursor also goes in a header, so a client can ask for the next page before this one is read.
+        const page = changes(token, area, url, detail);
+        json(200, page.text, page.next ? { 'x-storey-next': page.next } : {});
+      }
       else if (route === 'POST /v1/blobs') await blobs(req, res, area, detail);
       else if (route === 'GET /v1/items') json(200, itemsSince(token, url));
       else if (route === 'POST /v1/items') json(200, await pushItems(req, token, detail));

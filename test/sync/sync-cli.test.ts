@@ -46,6 +46,14 @@ test('storey server import, token create, serve; storey sync --init, sync, and a
   assert.equal(init.status, 0, init.stderr);
   assert.match(init.stdout, /Generation 0 → 1: records \+0\/-0, tiles \+5\/-0/);
   assert.match(init.stderr, /MB\/s/, 'progress says how fast');
+  assert.match(init.stderr, /^tiles, \d+\/5 tiles, /m, 'progress counts the tiles');
+  assert.ok(!init.stderr.includes('\r'), 'not a terminal: plain lines, no rewriting');
+  const audit = run(['audit', join(dir, 'laptop.storey'), '--json']);
+  assert.equal(audit.status, 0, audit.stderr);
+  const [entry] = JSON.parse(audit.stdout) as Array<{ action: string; target: string; detail: Record<string, unknown> }>;
+  assert.equal(entry?.action, 'sync');
+  assert.equal(entry?.target, url);
+  assert.deepEqual([entry?.detail['init'], entry?.detail['generationFrom'], entry?.detail['generationTo'], entry?.detail['token']], [true, 0, 1, 'laptop']);
 
   assert.equal(run(['server', 'token', 'revoke', '--data', master, 'laptop']).status, 0);
   const revoked = run(['sync', join(dir, 'laptop.storey')], { STOREY_SYNC_TOKEN: token });
