@@ -113,9 +113,15 @@ function codePointLength(text: string): number {
 /** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
 class FieldReader {
   private readonly nulls: Set<string>;
+  /** The longest no-data text: a longer value can only be one when trimming shortens it. */
+  private readonly longestNull: number;
+  /** Numbers whose text is a no-data value, so a number needs no string made of it to be checked. */
+  private readonly numericNulls: Set<number>;
   private readonly where: Array<[string, unknown]>;
   constructor(private readonly input: ProfileInput) {
     this.nulls = new Set(['', ...input.nullValues.map(String)]);
+    this.longestNull = Math.max(...[...this.nulls].map((n) => n.length));
+    this.numericNulls = new Set([...this.nulls].filter((n) => String(Number(n)) === n).map(Number));
     this.where = Object.entries(input.where ?? {});
   }
   column(role: string): string | undefined {
@@ -125,8 +131,14 @@ class FieldReader {
     if (!column) return null;
     const value = row.values[column];
     if (value === undefined || value === null) return null;
-    if (typeof value === 'string' && this.nulls.has(value.trim())) return null;
-    if (typeof value === 'number' && this.nulls.has(String(value))) return null;
+    if (typeof value === 'string') {
+      // Most values (ids, codes) are longer than any no-data text and have no blank at either end: those skip the
+      // trim and the lookup. A character outside ASCII at an end might be a Unicode space, so it takes the check.
+      const last = value.length - 1;
+      if ((value.length <= this.longestNull || value.charCodeAt(0) <= 32 || value.charCodeAt(0) >= 127 || value.charCodeAt(last) <= 32 || value.charCodeAt(last) >= 127) && this.nulls.has(value.trim())) {
+        return null;
+      }
+    } else if (typeof value === 'number' && this.numericNulls.has(value)) return null;
     return value;
   }
   text(row: SourceRow, role: string): string | null {
