@@ -1,12 +1,12 @@
 // bench/city: a synthetic city of 100,000 buildings (and 1,000,000 with --sizes 100000,1000000) on a grid of
 // blocks around Odense, tiled into 3D Tiles by core/tiler: tiling time, tiles, tileset size, peak memory, per
-// building. The baseline in the same run is writing the same buildings as a GeoJSON FeatureCollection with
-// extruded-height properties (what a typical Cesium app hands to GeoJsonDataSource): its size is what the browser
-// must parse before the first frame.
-// Not yet here: the headless-Chromium half (open to all visible tiles loaded, JS heap, against GeoJsonDataSource),
-// which needs the city view drawing the tileset (issue 6, renderer part).
-// Usage: npm run bench:city [-- --sizes 100000]
-import { mkdtempSync, rmSync } from 'node:fs';
+// building. Then in headless Chromium (bench/city-view.ts), in the same run: Storey opening the tiled project, time
+// to the first complete frame and JS heap, against the same buildings drawn as a typical Cesium app does (a
+// GeoJsonDataSource with extruded polygons), and the ratios.
+// Usage: npm run bench:city [-- --sizes 10000,100000,1000000 --limit-s 900 --baseline-max 100000 --no-browser]
+// (cities above --baseline-max are opened by Storey only: the GeoJSON baseline would not finish).
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,8 +14,10 @@ import { ProjectFile } from '../core/project/project-file.js';
 import { RegistryStore } from '../core/project/registry-store.js';
 import { decodePolygons } from '../core/project/gpkg-geometry.js';
 import { tileBuildings } from '../core/tiler/tiler.js';
+import { measureBoth, type ViewResult } from './city-view.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, 'limit-s': { type: 'string', default: '900' }, 'no-browser': { type: 'boolean', default: false }, 'baseline-max': { type: 'string', default: '100000' } } });
+mkdirSync(new URL('./output/', import.meta.url), { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'storey-bench-city-'));
 
 /** A deterministic pseudo-random sequence, so every run tiles the same city. */
@@ -58,28 +60,45 @@ function generateCity(path: string, count: number): void {
       }
     }),
   );
+  // As an import does: the extent the view opens on.
+  project.transaction(() => store.refreshExtents());
   project.close();
 }
 
-function geoJsonBytes(path: string): number {
+/** Writes the buildings as a GeoJSON FeatureCollection (what the baseline loads); returns its size and extent. */
+async function writeGeoJson(path: string, out: string): Promise<{ bytes: number; extent: { west: number; south: number; east: number; north: number } }> {
   const project = ProjectFile.open(path, { readOnly: true });
-  let bytes = '{"type":"FeatureCollection","features":[]}'.length;
+  const file = createWriteStream(out);
+  const extent = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity };
   try {
-    // Each feature serialised as an app would write it; only the byte count is kept, not the text.
+    file.write('{"type":"FeatureCollection","features":[\n');
     const rows = project.db.prepare(`SELECT registry_id, footprint, height_m, floor_count, year_built, use_label FROM buildings`).iterate() as Iterable<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number; year_built: number; use_label: string }>;
+    let first = true;
     for (const row of rows) {
+      const coordinates = decodePolygons(row.footprint);
+      for (const [lon, lat] of coordinates.flat(2)) {
+        extent.west = Math.min(extent.west, lon!);
+        extent.east = Math.max(extent.east, lon!);
+        extent.south = Math.min(extent.south, lat!);
+        extent.north = Math.max(extent.north, lat!);
+      }
       const feature = {
         type: 'Feature',
         properties: { id: row.registry_id, height: row.height_m, floors: row.floor_count, year: row.year_built, use: row.use_label },
-        geometry: { type: 'MultiPolygon', coordinates: decodePolygons(row.footprint) },
+        geometry: { type: 'MultiPolygon', coordinates },
       };
-      bytes += JSON.stringify(feature).length + 1;
+      if (!file.write((first ? '' : ',\n') + JSON.stringify(feature))) await once(file, 'drain');
+      first = false;
     }
+    file.end(']}\n');
+    await once(file, 'finish');
   } finally {
     project.close();
   }
-  return bytes;
+  return { bytes: statSync(out).size, extent };
 }
+
+const fmt = (r: ViewResult) => (r.completeMs === null ? `not complete after ${values['limit-s']} s` : `${(r.completeMs / 1000).toFixed(1)} s`);
 
 const rows: Array<Record<string, number | string>> = [];
 try {
@@ -101,7 +120,22 @@ try {
     clearInterval(sampler);
     process.stderr.write('\n');
     project.close();
-    const geojson = geoJsonBytes(path);
+    const geojsonPath = join(work, `city-${size}.geojson`);
+    const { bytes: geojson, extent } = await writeGeoJson(path, geojsonPath);
+    let view: { storey: ViewResult; geojson: ViewResult | null } | null = null;
+    if (!values['no-browser']) {
+      const withBaseline = size <= Number(values['baseline-max']);
+      process.stderr.write(`  ${size}: opening in Chromium (Storey${withBaseline ? ', then GeoJsonDataSource' : ' only'})…\n`);
+      view = await measureBoth(path, geojsonPath, extent, Number(values['limit-s']) * 1000, withBaseline);
+      const s = view.storey;
+      const g = view.geojson;
+      console.log(`${size} buildings in Chromium: Storey first complete frame ${fmt(s)}, JS heap ${s.jsHeapMB.toFixed(0)} MB (${s.buildings} buildings with loaded features)${g ? `; GeoJsonDataSource ${fmt(g)}, JS heap ${g.jsHeapMB.toFixed(0)} MB (${g.buildings} entities)` : ''}.`);
+      if (g) {
+        const speed = s.completeMs !== null && g.completeMs !== null ? (g.completeMs / s.completeMs).toFixed(1) : s.completeMs !== null ? `> ${((Number(values['limit-s']) * 1000) / s.completeMs).toFixed(1)}` : 'n/a';
+        console.log(`  ratio: Storey is ${speed}× faster to the first complete frame; its JS heap is ${(s.jsHeapMB / g.jsHeapMB).toFixed(2)} of the baseline's${g.completeMs === null ? ' (baseline heap read at the time limit, still loading)' : ''}.`);
+      }
+    }
+    rmSync(geojsonPath, { force: true });
     rows.push({
       buildings: size,
       generateS: +(generateMs / 1000).toFixed(1),
@@ -112,6 +146,14 @@ try {
       tilesetMB: +(report.bytes / 1024 ** 2).toFixed(1),
       geojsonMB: +(geojson / 1024 ** 2).toFixed(1),
       peakRssMB: Math.round(peak / 1024 ** 2),
+      ...(view
+        ? {
+            storeyFrameS: view.storey.completeMs === null ? 'timeout' : +(view.storey.completeMs / 1000).toFixed(1),
+            geojsonFrameS: !view.geojson ? '-' : view.geojson.completeMs === null ? 'timeout' : +(view.geojson.completeMs / 1000).toFixed(1),
+            storeyHeapMB: Math.round(view.storey.jsHeapMB),
+            geojsonHeapMB: view.geojson ? Math.round(view.geojson.jsHeapMB) : '-',
+          }
+        : {}),
     });
     rmSync(path, { force: true });
   }

@@ -24,6 +24,7 @@ import { importTiles, tileSourceType } from '../core/tiles/import-tiles.js';
 import { exportLayer } from '../core/tiles/export-tiles.js';
 import { TileStore } from '../core/tiles/tile-store.js';
 import { describeLayer } from '../core/tiles/describe-layer.js';
+import { tileAfterChange } from '../core/tiler/after-import.js';
 import { tileBuildings } from '../core/tiler/tiler.js';
 import { commandDecrypt, commandEncrypt, encryptHelp } from './encrypt-command.js';
 import { auditHelp, commandAudit } from './audit-command.js';
@@ -36,8 +37,9 @@ Usage:
       Write the synthetic sample district to a new project file.
   storey info FILE.storey [--json]
       What the project holds: records, tile layers, schema version.
-  storey import FILE.storey --profile PROFILE.json INPUT... [--json] [--create NAME]
+  storey import FILE.storey --profile PROFILE.json INPUT... [--json] [--create NAME] [--no-tile]
       Import registry files (or folders of them) as the profile describes; one transaction, re-import updates.
+      Then the buildings are tiled as 3D Tiles for the city view (--no-tile: later, with storey tile).
   storey import FILE.storey --tiles SOURCE... [--name NAME] [--scheme xyz|tms] [--table TABLE] [--create NAME]
       Import tile layers: .mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json (terrain), tileset.json
       (3D Tiles) or z/x/y images. Without --profile, inputs that are all tile sources are imported as tiles.
@@ -160,6 +162,7 @@ async function commandImport(args: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       create: { type: 'string' },
       tiles: { type: 'boolean', default: false },
+      'no-tile': { type: 'boolean', default: false },
       name: { type: 'string' },
       scheme: { type: 'string' },
       table: { type: 'string' },
@@ -191,6 +194,14 @@ async function commandImport(args: string[]): Promise<void> {
     });
     if (tty) process.stderr.write('\r\x1b[2K');
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    // The city view draws the buildings from 3D Tiles at city scale: tile what the import changed.
+    if (!values['no-tile'] && !controller.signal.aborted) {
+      const tiled = await tileAfterChange(project, (done, total) => {
+        if (tty) process.stderr.write(`\r\x1b[2Ktiling: ${done} of ${total} buildings`);
+      });
+      if (tty) process.stderr.write('\r\x1b[2K');
+      if (tiled && !values.json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles (${(tiled.bytes / 1024 / 1024).toFixed(1)} MB) in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
+    }
   } finally {
     process.removeListener('SIGINT', onSigint);
     project.close();

@@ -164,7 +164,7 @@ export const ImportReport = z.object({
 export type ImportReport = z.infer<typeof ImportReport>;
 
 export const ImportProgress = z.object({
-  phase: z.enum(['reading', 'joining', 'writing', 'done']),
+  phase: z.enum(['reading', 'joining', 'writing', 'done', 'tiling']),
   detail: z.string(),
   done: z.number(),
   total: z.number(),

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import { ProjectInfo } from '../common/domain.js';
 import { findPackageRoot } from '../core/paths.js';
 import { latestSchemaVersion } from '../core/project/migrations.js';
+import { ProjectFile } from '../core/project/project-file.js';
+import { buildingsTilesetState } from '../core/tiler/stamp.js';
 import { tempDir } from './support/temp.js';
 import { sharedData } from './support/shared-data.js';
 
@@ -86,4 +88,29 @@ test('tile layers: import --tiles, layers, info and export-layer; a bad source n
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /junk\.mbtiles: cannot be read as an MBTiles file.*\[BAD_INPUT\]/);
   assert.equal((JSON.parse(storey('layers', file, '--json').stdout) as unknown[]).length, 2);
+});
+
+test('a registry import tiles the buildings for the city view; --no-tile leaves that for storey tile', () => {
+  const file = join(dir, 'odense-cli.storey');
+  const profile = join(findPackageRoot(import.meta.dirname), 'resources', 'profiles', 'dk-bbr.json');
+  const imported = storey('import', file, '--profile', profile, sharedData('dk-odense'), '--create', 'Odense');
+  assert.equal(imported.code, 0, imported.stderr);
+  const tiledCount = Number(imported.stdout.match(/Tiled (\d+) buildings into \d+ tiles/)?.[1]);
+  const layers = JSON.parse(storey('layers', file, '--json').stdout) as Array<{ name: string; kind: string }>;
+  assert.deepEqual(layers.map((l) => [l.name, l.kind]), [['Buildings (3D Tiles)', '3dtiles']]);
+  const project = ProjectFile.open(file, { readOnly: true });
+  assert.equal(tiledCount, project.db.prepare('SELECT count(*) FROM buildings WHERE footprint IS NOT NULL').pluck().get(), 'every building with a footprint is tiled');
+  assert.equal(buildingsTilesetState(project)?.current, true);
+  project.close();
+  // Importing again without tiling: the tileset is stale until storey tile runs.
+  const again = storey('import', file, '--profile', profile, sharedData('dk-odense'), '--no-tile');
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stdout, /Tiled/);
+  const stale = ProjectFile.open(file, { readOnly: true });
+  assert.equal(buildingsTilesetState(stale)?.current, false);
+  stale.close();
+  assert.equal(storey('tile', file).code, 0);
+  const fresh = ProjectFile.open(file, { readOnly: true });
+  assert.equal(buildingsTilesetState(fresh)?.current, true);
+  fresh.close();
 });

@@ -69,6 +69,8 @@ export class CityGlobe {
   private tilesetUrl: string | null = null;
   /** Counts tileset loads, so a slow load that was replaced meanwhile is dropped. */
   private tilesetLoads = 0;
+  /** The buildings tileset layer's switch and opacity in the layer list. */
+  private buildingsAppearance = { show: true, opacity: 1 };
   private readonly parts = new Map<string, string[]>();
   private readonly shapes = new Map<string, BuildingShape>();
   private selectedId: string | null = null;
@@ -99,7 +101,8 @@ export class CityGlobe {
     scene.postRender.addEventListener(() => {
       this.state.frames++;
       this.state.tilesLoaded = scene.globe.tilesLoaded && (this.tileset?.tilesLoaded ?? true);
-      if (this.tileset ? this.tileset.initialTilesLoaded : this.buildings?.ready) this.state.buildingsReady = true;
+      // A tileset with nothing to load in view (the city out of sight) is ready too.
+      if (this.tileset ? this.tileset.initialTilesLoaded || this.tileset.tilesLoaded : this.buildings?.ready) this.state.buildingsReady = true;
       if (this.ready && this.restyleWhenReady) {
         const { colors, visible, selected } = this.restyleWhenReady;
         this.restyleWhenReady = undefined;
@@ -109,6 +112,10 @@ export class CityGlobe {
       }
     });
     this.tileLayers = new TileLayers(widget, (terrainOn) => void this.standOnGround(terrainOn));
+    this.tileLayers.onBuildingsLayer = (layer) => {
+      this.buildingsAppearance = { show: layer?.visible ?? true, opacity: layer?.opacity ?? 1 };
+      this.tileset?.setAppearance(this.buildingsAppearance.show, this.buildingsAppearance.opacity);
+    };
     this.noteMarkers = scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
     this.noteLabels = scene.primitives.add(new LabelCollection()) as LabelCollection;
     this.sketchLines = scene.primitives.add(new PolylineCollection()) as PolylineCollection;
@@ -339,6 +346,7 @@ export class CityGlobe {
         return;
       }
       this.tileset = tileset;
+      tileset.setAppearance(this.buildingsAppearance.show, this.buildingsAppearance.opacity);
     } catch (error) {
       // A tileset that cannot be read must not leave an empty city: draw the primitive instead.
       console.error(`The buildings tileset did not load (${String(error)}); drawing the buildings one by one.`);

@@ -49,6 +49,9 @@ export class TileLayers {
     return `${this.baseUrl}${encodeURIComponent(layer.id)}/${path}`;
   }
 
+  /** Told the buildings tileset layer's settings (visible, opacity) whenever the layer list is applied. */
+  onBuildingsLayer: ((layer: LayerSummary | undefined) => void) | undefined;
+
   /** Where a layer's root document (tileset JSON, layer.json) is served. */
   rootUrl(layer: LayerSummary): string {
     return this.url(layer, layer.root ?? '');
@@ -62,7 +65,9 @@ export class TileLayers {
 
   private async sync(layers: LayerSummary[]): Promise<void> {
     const scene = this.widget.scene;
-    // The buildings tileset is drawn by the city view as its buildings (styled, pickable), not as a plain layer.
+    // The buildings tileset is drawn by the city view as its buildings (styled, pickable), not as a plain layer; its
+    // switch and opacity in the layer list apply to those buildings.
+    this.onBuildingsLayer?.(layers.find(isBuildingsTileset));
     const wanted = new Map(layers.filter((l) => l.visible && l.kind !== 'terrain' && !isBuildingsTileset(l)).map((l) => [l.id, l]));
     for (const [id, shown] of this.shown) {
       if (wanted.has(id)) continue;

@@ -47,13 +47,26 @@ export class TilesetBuildings {
     return new TilesetBuildings(scene, tileset, look);
   }
 
+  private alpha = 1;
+
   private color(css: string): Color {
     let color = this.colors.get(css);
     if (!color) {
-      color = Color.fromCssColorString(css);
+      color = Color.fromCssColorString(css).withAlpha(this.alpha);
       this.colors.set(css, color);
     }
     return color;
+  }
+
+  /** The layer list's switch and opacity for the buildings. */
+  setAppearance(show: boolean, opacity: number): void {
+    this.tileset.show = show;
+    if (opacity !== this.alpha) {
+      this.alpha = opacity;
+      this.colors.clear();
+      this.refresh();
+    }
+    this.scene.requestRender();
   }
 
   private adopt(tile: Cesium3DTile): void {

@@ -172,3 +172,25 @@ test('a style by year and a filter recolour and hide the tileset\'s features', {
   assert.ok(Math.abs(filtered[0]! - styled[0]!) + Math.abs(filtered[1]! - styled[1]!) + Math.abs(filtered[2]! - styled[2]!) > 40, `hidden: ${styled} → ${filtered}`);
   await page.screenshot({ path: join(outputDir, 'city-tileset-filter.png') });
 });
+
+test('the layer list\'s switch and opacity for the buildings tileset apply to the city\'s buildings', { timeout: 120_000 }, async () => {
+  const { page } = guarded;
+  const layers = (fn: string, ...args: unknown[]) => page.evaluate(({ fn, args }) => (window as unknown as { storeyLayers: Record<string, (...a: unknown[]) => Promise<void>> }).storeyLayers[fn]!(...args), { fn, args });
+  // The filter of the test before hides the tall buildings: clear it.
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await page.waitForFunction(() => !document.body.dataset['filterCount']);
+  const [target] = await targets(page, 1);
+  const shown = pixel(await frame(page), target!.x, target!.y);
+  await layers('setVisible', layerId, false);
+  const hidden = pixel(await frame(page), target!.x, target!.y);
+  assert.ok(Math.abs(shown[0]! - hidden[0]!) + Math.abs(shown[1]! - hidden[1]!) + Math.abs(shown[2]! - hidden[2]!) > 40, `switched off: ${shown} → ${hidden}`);
+  await layers('setVisible', layerId, true);
+  await layers('setOpacity', layerId, 0.3);
+  const faint = pixel(await frame(page), target!.x, target!.y);
+  // See-through: between the building's colour and the ground's.
+  const distance = (a: number[], b: number[]) => Math.abs(a[0]! - b[0]!) + Math.abs(a[1]! - b[1]!) + Math.abs(a[2]! - b[2]!);
+  assert.ok(distance(faint, shown) > 20 && distance(faint, hidden) > 10, `opacity 0.3: ${shown} / ${faint} / ${hidden}`);
+  await layers('setOpacity', layerId, 1);
+  const back = pixel(await frame(page), target!.x, target!.y);
+  assert.ok(distance(back, shown) < 20, `opacity 1 again: ${shown} → ${back}`);
+});

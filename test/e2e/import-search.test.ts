@@ -53,6 +53,8 @@ test('import the Danish registry from the UI, with progress and a report', { tim
   await page.screenshot({ path: join(outputDir, 'import-report.png') });
   await dialog.locator('button', { hasText: 'Close' }).click();
   await page.waitForFunction(() => /3,172 buildings/.test(document.getElementById('status')!.textContent ?? ''));
+  // The import worker tiled the buildings after the import: the city is drawn from that tileset.
+  await page.waitForFunction(() => (window as unknown as { storeyView: { buildingsSource(): { kind: string } } }).storeyView.buildingsSource().kind === 'tileset');
 });
 
 test('search finds Ridehusgade 49 and selecting it opens the building with its registry floors', { timeout: 120_000 }, async () => {
