@@ -3,6 +3,7 @@
  * the host's guards (token, Host header, paths).
  */
 import assert from 'node:assert/strict';
+import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 import { copyFileSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -18,6 +19,12 @@ import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
 import { listAudit } from '../../core/project/audit.js';
 import { hostname, userInfo } from 'node:os';
+
+/**
+ * The layers imported as tile layers, without the buildings tileset that the registry import (run by another case,
+ * in the background) makes when it finishes: whether it is there yet depends on timing.
+ */
+const imported = <T extends { name: string; kind: string }>(layers: T[]) => layers.filter((l) => !(l.kind === '3dtiles' && l.name === BUILDINGS_TILESET_NAME));
 
 const dir = tempDir();
 const projectPath = join(dir, 'sample.storey');
@@ -379,7 +386,7 @@ describe('every operation through the web host', () => {
     listLayers: {
       good: async () => {
         const world = await importTiles(writableHost.project, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'), { name: 'World' });
-        const { layers } = await writable().listLayers({});
+        const layers = imported((await writable().listLayers({})).layers);
         assert.deepEqual(layers.map((l) => [l.id, l.kind, l.format, l.tileCount, l.minZoom, l.maxZoom, l.visible]), [[world.id, 'imagery', 'png', 5, 0, 1, true]]);
         assert.deepEqual((await api.listLayers({})).layers, []);
       },
@@ -391,7 +398,9 @@ describe('every operation through the web host', () => {
         const buildings = (await writable().listLayers({})).layers.find((l) => l.name === 'Buildings')!;
         const moved = await writable().setLayerSettings({ id: buildings.id, order: 0, visible: false, opacity: 0.5 });
         assert.deepEqual([moved.order, moved.visible, moved.opacity], [0, false, 0.5]);
-        assert.deepEqual((await writable().listLayers({})).layers.map((l) => [l.name, l.order]), [['Buildings', 0], ['World', 1]]);
+        const after = imported((await writable().listLayers({})).layers);
+        assert.deepEqual(after.map((l) => l.name), ['Buildings', 'World']);
+        assert.equal(after[0]!.order, 0);
         await assert.rejects(writable().setLayerSettings({ id: 'no-such-layer', visible: true }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
       },
       bad: { id: 'x', opacity: 2 },
