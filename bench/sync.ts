@@ -7,8 +7,10 @@
 //     the ratio compares payload rates (sync: bytes of records and tiles it delivered per second);
 //   - incremental sync after a 1 % change (1 % of tiles replaced, 1 % of buildings edited): bytes on the wire
 //     against the changed data.
+// The sync server runs in a process of its own (as on its own machine), like the https server curl fetches from runs
+// apart from curl: each side of each transfer has a core to itself.
 // Usage: npm run bench:sync [-- --tile-mb 500]
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,15 +23,24 @@ import { parseArgs } from 'node:util';
 import { importRegistry } from '../core/import/importer.js';
 import { loadProfile } from '../core/import/profile.js';
 import { findPackageRoot } from '../core/paths.js';
+import { listAudit } from '../core/project/audit.js';
 import { ProjectFile } from '../core/project/project-file.js';
 import { createProjectFromServer, syncProject } from '../core/sync/sync-client.js';
 import { sha256Hex, TileStore } from '../core/tiles/tile-store.js';
 import { captureGeneration } from '../server/capture.js';
 import { startSyncServer } from '../server/serve.js';
 import { createToken } from '../server/tokens.js';
-import { makeCertificates } from '../test/sync/sync-support.js';
+import { cuttingProxy, makeCertificates } from '../test/sync/sync-support.js';
 
-const { values } = parseArgs({ options: { 'tile-mb': { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { 'tile-mb': { type: 'string', default: '100' }, serve: { type: 'string' }, 'in-process': { type: 'boolean', default: false } } });
+if (values.serve) {
+  // The child: serve the master named by --serve (its certificate beside it) until killed.
+  const [data, certDir] = JSON.parse(values.serve) as [string, string];
+  const { readFileSync } = await import('node:fs');
+  const child = await startSyncServer({ dataPath: data, cert: readFileSync(join(certDir, 'server.pem')), key: readFileSync(join(certDir, 'server.key')) });
+  console.log(`port ${child.port}`);
+  await new Promise(() => {});
+}
 const tileMegabytes = Number(values['tile-mb']);
 const TILE_BYTES = 30_000;
 /** Random bytes behind a JPEG start-of-image marker: as incompressible as real imagery tiles. */
@@ -39,7 +50,7 @@ const dir = mkdtempSync(join(tmpdir(), 'storey-bench-sync-'));
 const certs = makeCertificates(dir);
 const masterPath = join(dir, 'master.storey');
 
-console.log(`bench/sync: Danish records + ${tileMegabytes} MB of tiles, loopback TLS`);
+console.log(`bench/sync: Danish records + ${tileMegabytes} MB of tiles, loopback TLS, server ${values['in-process'] ? 'in this process' : 'in its own process'}`);
 const master = ProjectFile.create(masterPath, { name: 'bench master' });
 await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [join(root, '..', 'shared', 'data', 'dk-odense')]);
 const tileCount = Math.ceil((tileMegabytes * 1e6) / TILE_BYTES);
@@ -51,8 +62,22 @@ await new TileStore(master).importLayer({ name: 'bench imagery', kind: 'imagery'
 captureGeneration(master);
 master.db.pragma('wal_checkpoint(TRUNCATE)');
 const token = createToken(master, { name: 'bench' }).token;
-const server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });
-const url = `https://127.0.0.1:${server.port}`;
+let closeServer: () => Promise<void>;
+let serverPort: number;
+if (values['in-process']) {
+  const server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });
+  serverPort = server.port;
+  closeServer = () => server.close();
+} else {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', JSON.stringify([masterPath, dir])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  serverPort = Number(/port (\d+)/.exec(line.toString())?.[1]);
+  closeServer = async () => {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+}
+const url = `https://127.0.0.1:${serverPort}`;
 
 // Baseline: one HTTPS GET of the master file, by curl, from the same machine and certificate.
 const fileBytes = statSync(masterPath).size;
@@ -102,13 +127,46 @@ started = performance.now();
 const incremental = await syncProject(project, { token });
 const incrementalSeconds = (performance.now() - started) / 1000;
 
+// Resume after a cut: a fresh workstation's sync is cut halfway through the tiles (a proxy drops the line), then
+// syncs again directly; what crossed the wire twice is the sum of both minus what one clean sync moves.
+const proxy = await cuttingProxy(serverPort);
+const resumePath = join(dir, 'resumed.storey');
+let cutSet = false;
+const cutAt = summary.bytesReceived / 2;
+await createProjectFromServer(resumePath, { name: 'resumed', server: `https://127.0.0.1:${proxy.port}`, caPath: certs.caPath, area: null }, {
+  token,
+  onProgress: (p) => {
+    if (!cutSet && p.phase === 'tiles') {
+      cutSet = true;
+      proxy.setBudget(proxy.forwarded() + (cutAt - p.bytes));
+    }
+  },
+}).then(
+  () => {
+    throw new Error('the cut did not happen');
+  },
+  (error: Error) => {
+    if (!/dropped/.test(error.message)) throw error;
+  },
+);
+await proxy.close();
+const resumedProject = ProjectFile.open(resumePath);
+// Everything the cut sync received, up to the last byte before the line dropped (its audit entry counts it).
+const cutWire = listAudit(resumedProject)[0]!.detail['bytes'] as number;
+const resumed = await syncProject(resumedProject, { token, server: url });
+resumedProject.close();
+// Both runs sync generation 0 → 2, which moves as much as the initial sync (1 % of tiles replaced by as many bytes).
+const resentBytes = cutWire + resumed.bytesReceived - summary.bytesReceived;
+
 const result = {
   tiles: tileCount,
+  server: values['in-process'] ? 'in-process' : 'own process',
   masterFileMB: +(fileBytes / 1e6).toFixed(1),
   initial: { seconds: +syncSeconds.toFixed(2), payloadMB: +(payload / 1e6).toFixed(1), wireMB: +(summary.bytesReceived / 1e6).toFixed(1), MBps: +(syncRate / 1e6).toFixed(1) },
   curl: { seconds: +curlSeconds.toFixed(2), MB: +(curlBytes / 1e6).toFixed(1), MBps: +(curlRate / 1e6).toFixed(1) },
   phases,
   rateRatio: +(syncRate / curlRate).toFixed(2),
+  resume: { cutAtMB: +(cutWire / 1e6).toFixed(1), resumedMB: +(resumed.bytesReceived / 1e6).toFixed(1), resentBytes, resentMiB: +(resentBytes / 2 ** 20).toFixed(3) },
   incremental: { seconds: +incrementalSeconds.toFixed(2), changedMB: +(changedBytes / 1e6).toFixed(2), wireMB: +(incremental.bytesReceived / 1e6).toFixed(2), wireOverChanged: +(incremental.bytesReceived / changedBytes).toFixed(2) },
 };
 console.log(`initial sync  ${result.initial.payloadMB} MB payload in ${result.initial.seconds} s = ${result.initial.MBps} MB/s (wire ${result.initial.wireMB} MB)`);
@@ -116,9 +174,10 @@ console.log(`curl baseline ${result.curl.MB} MB file in ${result.curl.seconds} s
 console.log(`phases: ${phases.map((p) => `${p.phase} at ${p.atSeconds} s`).join(', ')}`);
 console.log(`ratio sync/curl rate: ${result.rateRatio} (goal ≥ 0.8)`);
 console.log(`incremental   ${result.incremental.changedMB} MB changed, ${result.incremental.wireMB} MB on the wire (×${result.incremental.wireOverChanged}; goal ≤ 2) in ${result.incremental.seconds} s`);
+console.log(`resume        cut at ${result.resume.cutAtMB} MB, resumed with ${result.resume.resumedMB} MB: ${result.resume.resentBytes} bytes = ${result.resume.resentMiB} MiB sent twice (goal ≤ 1 MiB)`);
 mkdirSync(join(root, 'bench', 'output'), { recursive: true });
 writeFileSync(join(root, 'bench', 'output', 'sync.json'), JSON.stringify(result, null, 2));
 project.close();
-await server.close();
+await closeServer();
 master.close();
 rmSync(dir, { recursive: true, force: true });
