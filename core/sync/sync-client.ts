@@ -168,10 +168,17 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
       await fetchBlobs(project, connection, areaParam, options, summary, progress);
       if (options.signal?.aborted) throw connection.networkError(options.signal.reason instanceof Error ? options.signal.reason : Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       progress('apply', 0, null);
-      summary.applied = applyStaged(project, manifest.generation, () => {
-        summary.generation = manifest.generation;
-        auditId = recordAuditEntry(project, 'sync', server, auditDetail('applied'));
-      });
+      try {
+        summary.applied = applyStaged(project, manifest.generation, () => {
+          summary.generation = manifest.generation;
+          auditId = recordAuditEntry(project, 'sync', server, auditDetail('applied'));
+        });
+      } catch (error) {
+        // Rolled back, audit entry included (a link checked at the commit can still fail it).
+        summary.generation = generationBefore;
+        auditId = undefined;
+        throw error;
+      }
       break;
     }
     progress('items', 0, null);
