@@ -100,9 +100,12 @@ export const operations = {
     input: z.object({}).strict(),
     output: ProjectInfo,
   },
-  /** Footprints and heights of all buildings, for drawing them as one batched primitive. */
+  /**
+   * Footprints and heights of all buildings, for drawing them as one batched primitive; with `ids`, of just those
+   * (a city drawn from its tileset fetches shapes as buildings are opened). Unknown ids are left out.
+   */
   listBuildingShapes: {
-    input: z.object({}).strict(),
+    input: z.object({ ids: z.array(RegistryId).max(5000).optional() }).strict(),
     output: z.object({ buildings: z.array(BuildingShape) }),
   },
   /** One building's registry attributes and its storeys, basement first. Unknown id: NOT_FOUND. */

@@ -72,6 +72,8 @@ export const ProjectInfo = z.object({
    * sync (the city view then draws the tileset instead of one primitive per building).
    */
   buildingsTileset: z.object({ layerId: z.string(), current: z.boolean() }).nullable(),
+  /** The use categories the buildings have (the legend's rows when buildings are coloured by use). */
+  useCategories: z.array(z.string()),
   /** The most recent registry import, if any. */
   lastImport: z
     .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })

@@ -1,5 +1,5 @@
 /** The workstation UI: wires the API, the globe and the panels together. */
-import type { BuildingDetail, FloorSummary, ProjectInfo } from '../common/contract.js';
+import type { BuildingDetail, BuildingShape, FloorSummary, ProjectInfo } from '../common/contract.js';
 import { StoreyError } from '../common/errors.js';
 import { connectApi } from './api.js';
 import { renderBuilding, renderUnits } from './building-panel.js';
@@ -130,7 +130,7 @@ async function selectBuilding(id: string | null): Promise<void> {
     return;
   }
   try {
-    const detail = await api.getBuilding({ id });
+    const [detail] = await Promise.all([api.getBuilding({ id }), ensureShapes([id])]);
     selected = { detail, floorId: null };
     floorView.onlyFloor = false;
     renderSelection();
@@ -198,10 +198,11 @@ function showImport(): void {
 async function reloadCity(): Promise<void> {
   info = await api.getProjectInfo({});
   renderHeader();
-  const { buildings } = await api.listBuildingShapes({});
-  shapes = buildings;
-  globe?.showBuildings(buildings, buildingsTilesetUrl());
-  categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
+  const tilesetUrl = buildingsTilesetUrl();
+  const listed: BuildingShape[] = shapesUpFront(tilesetUrl) ? (await api.listBuildingShapes({})).buildings : [];
+  shapes = listed;
+  globe?.showBuildings(listed, tilesetUrl);
+  categories = info.useCategories;
   renderLegend();
   if (info.extent) globe?.viewExtent(info.extent);
   selected = null;
@@ -259,7 +260,7 @@ async function mountTools(): Promise<void> {
     showOnly: (ids) => whenReady(() => globe!.setVisibleBuildings(ids)),
     legend: (title, classification) => renderLegend(title, classification),
     choose: (id) => {
-      if (globe!.hasBuilding(id)) globe!.flyToBuilding(id);
+      flyToBuilding(id);
       void selectBuilding(id);
     },
     totalBuildings: () => info?.counts.buildings ?? 0,
@@ -504,6 +505,29 @@ function renderOverviewWithoutProject(): void {
   ));
 }
 
+/** Above this many buildings, a city drawn from its tileset does not list every building's shape at the start. */
+const SHAPES_UP_FRONT_LIMIT = 50_000;
+
+function shapesUpFront(tilesetUrl: string | null): boolean {
+  // ?lazy-shapes: the big-city behaviour on a small project (for tests).
+  return !tilesetUrl || ((info?.counts.buildings ?? 0) <= SHAPES_UP_FRONT_LIMIT && !new URLSearchParams(location.search).has('lazy-shapes'));
+}
+
+/** Loads the shapes of these buildings into the globe when it does not have them yet. */
+function ensureShapes(ids: string[]): Promise<void> {
+  return globe ? globe.ensureShapes(ids, async (missing) => (await api.listBuildingShapes({ ids: missing })).buildings) : Promise.resolve();
+}
+
+/** Flies to a building once its shape is at hand (else, when given, somewhere else). */
+function flyToBuilding(id: string, otherwise?: () => void): void {
+  void ensureShapes([id])
+    .then(() => {
+      if (globe?.hasBuilding(id)) globe.flyToBuilding(id);
+      else otherwise?.();
+    })
+    .catch(showError);
+}
+
 /** The buildings tileset to draw the city from, when the project's is up to date with its registry. */
 function buildingsTilesetUrl(): string | null {
   const tileset = info?.buildingsTileset;
@@ -548,17 +572,26 @@ async function start(): Promise<void> {
   searchBox = mountSearchBox(elements.search, elements.searchResults, {
     search: (query) => geocoder.geocode(query),
     choose: (match) => {
-      if (match.buildingId && globe!.hasBuilding(match.buildingId)) globe!.flyToBuilding(match.buildingId);
-      else if (match.lonDegrees !== null && match.latDegrees !== null) globe!.flyToPoint(match.lonDegrees, match.latDegrees);
+      const toPoint = () => {
+        if (match.lonDegrees !== null && match.latDegrees !== null) globe!.flyToPoint(match.lonDegrees, match.latDegrees);
+      };
+      if (match.buildingId) flyToBuilding(match.buildingId, toPoint);
+      else toPoint();
       if (match.buildingId) void selectBuilding(match.buildingId);
     },
     onError: showError,
   });
   elements.importButton.addEventListener('click', showImport);
-  const { buildings } = await api.listBuildingShapes({});
-  shapes = buildings;
-  globe.showBuildings(buildings, buildingsTilesetUrl());
-  categories = [...new Set(buildings.map((b) => b.useCategory))].sort((a, b) => a.localeCompare(b));
+  // With a tileset, its tiles start loading while the host reads the building shapes (floors, flights); a city too
+  // big to list whole loads a building's shape when it is opened.
+  const tilesetUrl = buildingsTilesetUrl();
+  if (tilesetUrl) globe.showBuildings([], tilesetUrl);
+  if (shapesUpFront(tilesetUrl)) {
+    const listed = (await api.listBuildingShapes({})).buildings;
+    shapes = listed;
+    globe.showBuildings(listed, tilesetUrl);
+  }
+  categories = info.useCategories;
   renderLegend();
   await mountTools();
   layerPanel = (await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError)) ?? undefined;

@@ -315,6 +315,7 @@ export class ProjectApi implements ProjectScopedApi {
       marking: this.project.getMeta('marking') ?? '',
       areaOfInterest: parseArea(this.project.getMeta('area_of_interest')),
       buildingsTileset: buildingsTilesetState(this.project, store),
+      useCategories: db.prepare(`SELECT DISTINCT use_category FROM buildings WHERE footprint IS NOT NULL ORDER BY use_category`).pluck().all() as string[],
       lastImport: lastReport
         ? {
             startedAt: lastReport.startedAt,
@@ -335,10 +336,13 @@ export class ProjectApi implements ProjectScopedApi {
     };
   }
 
-  async listBuildingShapes() {
-    const rows = this.project.db
-      .prepare(`SELECT registry_id, footprint, height_m, floor_count, use_category FROM buildings WHERE footprint IS NOT NULL`)
-      .all() as Array<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number | null; use_category: string }>;
+  async listBuildingShapes({ ids }: { ids?: string[] } = {}) {
+    const columns = `SELECT registry_id, footprint, height_m, floor_count, use_category FROM buildings`;
+    const rows = (
+      ids
+        ? this.project.db.prepare(`${columns} WHERE footprint IS NOT NULL AND registry_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids))
+        : this.project.db.prepare(`${columns} WHERE footprint IS NOT NULL`).all()
+    ) as Array<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number | null; use_category: string }>;
     return {
       buildings: rows.map((row) => ({
         id: row.registry_id,

@@ -13,6 +13,8 @@ export interface FeatureProperties {
   registryId: string;
   floors: number | null;
   use: string;
+  /** The use category the city view colours by (housing, offices, ...). */
+  category: string;
   year: number | null;
   height: number;
 }
@@ -82,6 +84,7 @@ export async function writeTileGlb(mesh: MeshBuilder, features: FeaturePropertie
     .setProperty('registryId', property('STRING'))
     .setProperty('floors', property('SCALAR', 'INT32', NO_DATA_INT))
     .setProperty('use', property('STRING'))
+    .setProperty('category', property('STRING'))
     .setProperty('year', property('SCALAR', 'INT32', NO_DATA_INT))
     .setProperty('height', property('SCALAR', 'FLOAT32'));
   const schema = metadata.createSchema().setId('storey').setClass(BUILDING_CLASS, buildingClass);
@@ -97,6 +100,7 @@ export async function writeTileGlb(mesh: MeshBuilder, features: FeaturePropertie
     .setProperty('registryId', stringProperty(features.map((f) => f.registryId)))
     .setProperty('floors', metadata.createPropertyTableProperty().setValues(bytesOf(Int32Array.from(features, (f) => f.floors ?? NO_DATA_INT))))
     .setProperty('use', stringProperty(features.map((f) => f.use)))
+    .setProperty('category', stringProperty(features.map((f) => f.category)))
     .setProperty('year', metadata.createPropertyTableProperty().setValues(bytesOf(Int32Array.from(features, (f) => f.year ?? NO_DATA_INT))))
     .setProperty('height', metadata.createPropertyTableProperty().setValues(bytesOf(Float32Array.from(features, (f) => f.height))));
   document.getRoot().setExtension('EXT_structural_metadata', metadata.createStructuralMetadata().setSchema(schema).addPropertyTable(table));

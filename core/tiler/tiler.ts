@@ -69,10 +69,10 @@ const RAD = Math.PI / 180;
 function readBuildings(project: ProjectFile): TiledBuilding[] {
   const rows = project.db
     .prepare(
-      `SELECT registry_id, footprint, height_m, floor_count, coalesce(use_label, use_category) AS use, year_built
+      `SELECT registry_id, footprint, height_m, floor_count, coalesce(use_label, use_category) AS use, use_category, year_built
          FROM buildings WHERE footprint IS NOT NULL ORDER BY registry_id`,
     )
-    .all() as Array<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number | null; use: string | null; year_built: number | null }>;
+    .all() as Array<{ registry_id: string; footprint: Uint8Array; height_m: number; floor_count: number | null; use: string | null; use_category: string; year_built: number | null }>;
   const buildings: TiledBuilding[] = [];
   for (const row of rows) {
     const polygons = decodePolygons(row.footprint);
@@ -85,7 +85,7 @@ function readBuildings(project: ProjectFile): TiledBuilding[] {
     }
     if (!Number.isFinite(west)) continue;
     buildings.push({
-      props: { registryId: row.registry_id, floors: row.floor_count, use: row.use ?? '', year: row.year_built, height: row.height_m },
+      props: { registryId: row.registry_id, floors: row.floor_count, use: row.use ?? '', category: row.use_category, year: row.year_built, height: row.height_m },
       polygons: polygons.map((polygon) => polygon.map((ring) => ring.map(([lon, lat]) => [lon, lat] as [number, number]))),
       x: (west + east) / 2,
       y: (south + north) / 2,

@@ -374,7 +374,7 @@ export class CityGlobe {
   }
 
   private colorOf(id: string): string {
-    return this.baseColors.get(id) ?? colorOfCategory(this.shapes.get(id)?.useCategory ?? 'unknown');
+    return this.baseColors.get(id) ?? colorOfCategory(this.shapes.get(id)?.useCategory ?? this.tileset?.categoryOf(id) ?? 'unknown');
   }
 
   /** Colours buildings thematically (null: back to use categories). Returns false until the primitive is ready. */
@@ -511,7 +511,8 @@ export class CityGlobe {
   select(id: string | null): void {
     if (!this.ready) return;
     const previous = this.selectedId;
-    this.selectedId = id && this.shapes.has(id) ? id : null;
+    // From a tileset, any building can be selected, its shape loaded or not.
+    this.selectedId = id && (this.shapes.has(id) || this.tilesetUrl !== null) ? id : null;
     this.repaint([previous, this.selectedId].filter((x): x is string => x !== null));
     this.widget.scene.requestRender();
   }
@@ -534,6 +535,16 @@ export class CityGlobe {
 
   hasBuilding(id: string): boolean {
     return this.shapes.has(id);
+  }
+
+  /**
+   * Makes sure these buildings' shapes are at hand (a city drawn from its tileset loads them as buildings are
+   * opened, not all at the start).
+   */
+  async ensureShapes(ids: string[], load: (ids: string[]) => Promise<BuildingShape[]>): Promise<void> {
+    const missing = ids.filter((id) => !this.shapes.has(id));
+    if (missing.length === 0) return;
+    for (const shape of await load(missing)) this.shapes.set(shape.id, shape);
   }
 
   /** Flies to a building, keeping the oblique angle. */

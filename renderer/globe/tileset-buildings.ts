@@ -18,6 +18,8 @@ export class TilesetBuildings {
   private readonly features = new Map<string, Set<Cesium3DTileFeature>>();
   private readonly byTile = new Map<Cesium3DTile, Array<[string, Cesium3DTileFeature]>>();
   private readonly colors = new Map<string, Color>();
+  /** Use category by building, from the features' own property (the city may have no shapes loaded). */
+  private readonly categories = new Map<string, string>();
   /** True once the tiles for the first view have loaded. */
   initialTilesLoaded = false;
 
@@ -76,6 +78,8 @@ export class TilesetBuildings {
       const feature = content.getFeature(i);
       const id = String(feature.getProperty('registryId'));
       list.push([id, feature]);
+      const category = feature.getProperty('category') as unknown;
+      if (typeof category === 'string' && !this.categories.has(id)) this.categories.set(id, category);
       let set = this.features.get(id);
       if (!set) this.features.set(id, (set = new Set()));
       set.add(feature);
@@ -112,6 +116,16 @@ export class TilesetBuildings {
   /** The registry id of a picked object when it is one of these buildings. */
   idOf(picked: unknown): string | null {
     return picked instanceof Cesium3DTileFeature && picked.tileset === this.tileset ? String(picked.getProperty('registryId')) : null;
+  }
+
+  /** A building's use category as the tileset has it, when one of its features has loaded. */
+  categoryOf(id: string): string | undefined {
+    return this.categories.get(id);
+  }
+
+  /** Whether a building has a feature loaded now. */
+  has(id: string): boolean {
+    return this.features.has(id);
   }
 
   /** How many buildings have a feature loaded now (for tests and the benchmark). */

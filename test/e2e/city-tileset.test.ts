@@ -194,3 +194,34 @@ test('the layer list\'s switch and opacity for the buildings tileset apply to th
   const back = pixel(await frame(page), target!.x, target!.y);
   assert.ok(distance(back, shown) < 20, `opacity 1 again: ${shown} → ${back}`);
 });
+
+test('a city too big to list whole (here forced with ?lazy-shapes) loads a building\'s shape only when it is opened', { timeout: 180_000 }, async () => {
+  const [target] = await targets(guarded.page, 1);
+  const lazy = await openGuardedPage(browser, host.origin);
+  const shapeRequests: string[] = [];
+  lazy.page.on('request', (r) => {
+    if (r.url().includes('/api/listBuildingShapes')) shapeRequests.push(r.postData() ?? '');
+  });
+  try {
+    await lazy.page.goto(`${host.url}&lazy-shapes`);
+    await waitForCity(lazy.page);
+    await lazy.page.evaluate(
+      (camera) => (window as unknown as { storeyView: View }).storeyView.applyView({ camera, style: null, filter: [], selection: null }),
+      { lonDegrees: 10.3965, latDegrees: 55.3975, heightMeters: 450, headingDegrees: 0, pitchDegrees: -45, rollDegrees: 0 },
+    );
+    await settle(lazy.page);
+    assert.deepEqual(await lazy.page.evaluate(() => (window as unknown as { storeyView: View }).storeyView.buildingIds()), [], 'no shapes listed at the start');
+    assert.deepEqual(shapeRequests, [], 'the shapes were not asked for');
+    await frame(lazy.page);
+    await lazy.page.mouse.click(target!.x, target!.y);
+    const panel = lazy.page.locator(`.building[data-building-id="${target!.id}"]`);
+    await panel.waitFor({ timeout: 30_000 });
+    assert.equal(shapeRequests.length, 1);
+    assert.deepEqual(JSON.parse(shapeRequests[0]!), { ids: [target!.id] }, 'only the opened building\'s shape was fetched');
+    // Its shape is at hand now: the view can place it (floors, flights).
+    assert.ok(await lazy.page.evaluate((id) => (window as unknown as { storeyView: View }).storeyView.screenPositionOf(id), target!.id));
+    assert.ok(highlightsAround(await frame(lazy.page), target!.x, target!.y) > 10, 'the picked building is highlighted');
+  } finally {
+    await lazy.context.close();
+  }
+});
