@@ -70,7 +70,8 @@ const kinds: Record<TileSourceType, LayerKind> = {
   '3dtiles': '3dtiles',
 };
 
-export async function importTiles(project: ProjectFile, path: string, options: TileImportOptions = {}): Promise<LayerSummary> {
+/** Checks that a path is a tile source Storey imports, before a worker starts: FILE_NOT_FOUND or BAD_INPUT otherwise. */
+export function checkTileSource(path: string): TileSourceType {
   let isFile: boolean;
   try {
     isFile = statSync(path).isFile();
@@ -79,9 +80,17 @@ export async function importTiles(project: ProjectFile, path: string, options: T
   }
   const type = tileSourceType(path);
   if (!type) {
-    throw new StoreyError('BAD_INPUT', `${basename(path)} is not a tile source Storey knows (.mbtiles, .gpkg, .3tz, .3dtiles, or a folder with layer.json, tileset.json or z/x/y tile folders).`);
+    throw new StoreyError(
+      'BAD_INPUT',
+      `${basename(path)} (in ${resolve(path, '..')}) is not a tile source Storey knows: choose an .mbtiles, .gpkg, .3tz or .3dtiles file, or a folder with layer.json (terrain), tileset.json (3D Tiles) or z/x/y tile folders.`,
+    );
   }
   if (isFile === type.endsWith('-folder')) throw new StoreyError('BAD_INPUT', `${basename(path)} is not a ${type.endsWith('-folder') ? 'folder' : 'file'}.`);
+  return type;
+}
+
+export async function importTiles(project: ProjectFile, path: string, options: TileImportOptions = {}): Promise<LayerSummary> {
+  const type = checkTileSource(path);
   // A folder called just "tiles" says little; its parent (nl-heuvelrug-terrain/tiles) names the data.
   const base = /^tiles?$/i.test(basename(path)) ? basename(dirname(resolve(path))) : basename(path);
   const name = options.name?.trim() || base.replace(/\.(mbtiles|gpkg|3tz|3dtiles)$/i, '');

@@ -7,9 +7,11 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { TileSourceEntry, TileSourceListing, TileSourceType } from '../../common/tiles.js';
+import type { TileSourceEntry, TileSourceListing } from '../../common/tiles.js';
 import { StoreyError } from '../../common/errors.js';
-import { tileSourceType } from './import-tiles.js';
+import { checkTileSource, tileSourceType } from './import-tiles.js';
+
+export { checkTileSource };
 
 const MAX_ENTRIES = 2000;
 
@@ -50,25 +52,6 @@ export function resolveTileSourcePath(projectFolder: string, source: string): st
   const given = source.trim();
   if (given.includes('\0')) throw new StoreyError('BAD_ARGUMENT', 'A tile source path cannot contain NUL characters.');
   return isAbsolute(given) ? resolve(given) : resolveInProjectFolder(projectFolder, given);
-}
-
-/** Checks that a path is a tile source Storey imports, before a worker starts: FILE_NOT_FOUND or BAD_INPUT otherwise. */
-export function checkTileSource(path: string): TileSourceType {
-  let isFile: boolean;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    throw new StoreyError('FILE_NOT_FOUND', `There is no file or folder at ${path}.`);
-  }
-  const type = tileSourceType(path);
-  if (!type) {
-    throw new StoreyError(
-      'BAD_INPUT',
-      `${basename(path)} (in ${resolve(path, '..')}) is not a tile source Storey knows: choose an .mbtiles, .gpkg, .3tz or .3dtiles file, or a folder with layer.json (terrain), tileset.json (3D Tiles) or z/x/y tile folders.`,
-    );
-  }
-  if (isFile === type.endsWith('-folder')) throw new StoreyError('BAD_INPUT', `${basename(path)} is not a ${type.endsWith('-folder') ? 'folder' : 'file'}.`);
-  return type;
 }
 
 /** One folder of the project folder: sub-folders and files, each marked with the tile source it is, if any. */
