@@ -198,7 +198,10 @@ test('3D Tiles buildings in Zeeland are drawn from the project', async () => {
 
 // Picking the 3DBAG features passed in this suite once (first version of this file) and has returned nothing at the
 // drawn roofs since; kept visible as a todo, with what was under each probe in the message, until that is resolved.
-test('3D Tiles buildings in Zeeland are pickable', { todo: 'scene.pick returns nothing at drawn roofs under SwiftShader since the second run' }, async () => {
+// Not the terrain (switched off, the same), nor 3D Tiles picking as such: Storey's own buildings tileset (plain glTF
+// with EXT_mesh_features) picks in test/e2e/city-tileset.test.ts. This sample's glb is EXT_meshopt_compression +
+// KHR_mesh_quantization, which is what sets it apart.
+test('3D Tiles buildings in Zeeland are pickable', { todo: 'scene.pick returns nothing at the drawn roofs of this meshopt/quantized tileset under SwiftShader' }, async () => {
   const roofs = probes;
   const scale = (await page.evaluate(() => devicePixelRatio)) || 1;
   let hit: ReturnType<Layers['pickFeature']> = null;
