@@ -71,9 +71,14 @@ export const ProjectInfo = z.object({
    * The buildings as 3D Tiles, when the project has them: `current` when they were tiled after the last import or
    * sync (the city view then draws the tileset instead of one primitive per building).
    */
-  buildingsTileset: z.object({ layerId: z.string(), current: z.boolean() }).nullable(),
-  /** The use categories the buildings have (the legend's rows when buildings are coloured by use). */
-  useCategories: z.array(z.string()),
+  buildingsTileset: z
+    .object({
+      layerId: z.string(),
+      current: z.boolean(),
+      /** The use categories of the tiled buildings (the legend's rows when buildings are coloured by use). */
+      categories: z.array(z.string()),
+    })
+    .nullable(),
   /** The most recent registry import, if any. */
   lastImport: z
     .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })

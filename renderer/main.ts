@@ -202,7 +202,7 @@ async function reloadCity(): Promise<void> {
   const listed: BuildingShape[] = shapesUpFront(tilesetUrl) ? (await api.listBuildingShapes({})).buildings : [];
   shapes = listed;
   globe?.showBuildings(listed, tilesetUrl);
-  categories = info.useCategories;
+  categories = useCategories(listed);
   renderLegend();
   if (info.extent) globe?.viewExtent(info.extent);
   selected = null;
@@ -513,6 +513,12 @@ function shapesUpFront(tilesetUrl: string | null): boolean {
   return !tilesetUrl || ((info?.counts.buildings ?? 0) <= SHAPES_UP_FRONT_LIMIT && !new URLSearchParams(location.search).has('lazy-shapes'));
 }
 
+/** The legend's use categories: of the listed shapes, or as the tiler recorded them when shapes load on demand. */
+function useCategories(listed: BuildingShape[]): string[] {
+  const found = listed.length ? listed.map((b) => b.useCategory) : (info?.buildingsTileset?.categories ?? []);
+  return [...new Set(found)].sort((a, b) => a.localeCompare(b));
+}
+
 /** Loads the shapes of these buildings into the globe when it does not have them yet. */
 function ensureShapes(ids: string[]): Promise<void> {
   return globe ? globe.ensureShapes(ids, async (missing) => (await api.listBuildingShapes({ ids: missing })).buildings) : Promise.resolve();
@@ -591,7 +597,7 @@ async function start(): Promise<void> {
     shapes = listed;
     globe.showBuildings(listed, tilesetUrl);
   }
-  categories = info.useCategories;
+  categories = useCategories(shapes as BuildingShape[]);
   renderLegend();
   await mountTools();
   layerPanel = (await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError)) ?? undefined;

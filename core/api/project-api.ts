@@ -315,7 +315,6 @@ export class ProjectApi implements ProjectScopedApi {
       marking: this.project.getMeta('marking') ?? '',
       areaOfInterest: parseArea(this.project.getMeta('area_of_interest')),
       buildingsTileset: buildingsTilesetState(this.project, store),
-      useCategories: db.prepare(`SELECT DISTINCT use_category FROM buildings WHERE footprint IS NOT NULL ORDER BY use_category`).pluck().all() as string[],
       lastImport: lastReport
         ? {
             startedAt: lastReport.startedAt,

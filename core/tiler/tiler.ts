@@ -15,7 +15,7 @@ import { TileStore } from '../tiles/tile-store.js';
 import type { LayerSummary } from '../tiles/layer-types.js';
 import { MeshBuilder, toEcef, type Footprint } from './extrude.js';
 import { writeTileGlb, type FeatureProperties } from './glb.js';
-import { buildingsStamp, TILER_STAMP_KEY } from './stamp.js';
+import { buildingsStamp, TILER_CATEGORIES_KEY, TILER_STAMP_KEY } from './stamp.js';
 
 export const BUILDINGS_LAYER_NAME = BUILDINGS_TILESET_NAME;
 
@@ -235,6 +235,7 @@ export async function tileBuildings(project: ProjectFile, options: TilerOptions 
   });
   for (const old of previous) store.deleteLayer(old.id);
   project.setMeta(TILER_STAMP_KEY, stamp);
+  project.setMeta(TILER_CATEGORIES_KEY, JSON.stringify([...new Set(buildings.map((b) => b.props.category))].sort()));
   return {
     layer,
     buildings: buildings.length,

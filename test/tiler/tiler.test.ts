@@ -154,14 +154,15 @@ test('tiling again replaces the layer and stores unchanged tiles once', async ()
 });
 
 test('the project says whether its tileset is current: yes after tiling, no after an import, yes after tiling again', async () => {
-  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true });
+  const categories = project.db.prepare('SELECT DISTINCT use_category FROM buildings WHERE footprint IS NOT NULL ORDER BY 1').pluck().all();
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true, categories });
   // An import (here one more building, logged as imports are) makes the tileset stale: the city view falls back to
   // drawing the registry until the buildings are tiled again.
   project.transaction(() => {
     project.db.prepare(`INSERT INTO buildings (footprint, registry_id, height_m, height_source) SELECT footprint, 'stale-check', 12, 'default' FROM buildings LIMIT 1`).run();
     project.db.prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, 'test', '[]', '{}')`).run(new Date().toISOString());
   });
-  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: false });
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: false, categories });
   report = await tileBuildings(project, { leafSize: 60, lodSize: 25 });
-  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true });
+  assert.deepEqual(buildingsTilesetState(project), { layerId: report.layer.id, current: true, categories: [...new Set([...(categories as string[]), 'unknown'])].sort() });
 });
