@@ -2,7 +2,6 @@
  * The audit trail kept in the project: what left it (copies, briefings, exports, syncs) and changes of its key, each
  * with the time, the operating-system user and the machine. Read by `storey audit` and `storey info`.
  */
-import Database from 'better-sqlite3';
 import { hostname, userInfo } from 'node:os';
 import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from './project-file.js';
@@ -59,19 +58,18 @@ export function listAudit(project: ProjectFile, limit = 1000): AuditEntry[] {
  * written the export is refused (StoreyError READ_ONLY) and the caller hands nothing out. A project open read-only
  * (a briefing of a file another workstation has open, `storey serve --read-only`, `storey brief`) gets the row
  * through a short second connection: one appended row under SQLite's own locking, which waits for a writer that is
- * busy. An encrypted project open read-only has no key for that connection here, so its exports are refused.
+ * busy; an encrypted project's connection is opened with its key. Copies are recorded the same way.
  */
-export function recordExport(project: ProjectFile, action: 'briefing' | 'export', target: string, detail: Record<string, unknown>): void {
+export function recordExport(project: ProjectFile, action: 'briefing' | 'export' | 'copy', target: string, detail: Record<string, unknown>): void {
   if (!project.readOnly) {
     recordAudit(project, action, target, detail);
     return;
   }
   const refuse = (why: string, cause?: unknown) =>
-    new StoreyError('READ_ONLY', `${project.fileName} is open read-only and ${why}, so the export was not made: exports are recorded in the project's audit trail. Open the project for writing and export again.`, { cause });
-  if (project.encrypted) throw refuse('encrypted');
-  let db: Database.Database | undefined;
+    new StoreyError('READ_ONLY', `${project.fileName} is open read-only and ${why}, so the ${action === 'copy' ? 'copy' : 'export'} was not made: exports and copies are recorded in the project's audit trail. Open the project for writing and try again.`, { cause });
+  let db: ReturnType<ProjectFile['openAuditConnection']> | undefined;
   try {
-    db = new Database(project.path, { fileMustExist: true });
+    db = project.openAuditConnection();
     db.pragma('busy_timeout = 10000');
     db.prepare(`INSERT INTO storey_audit (at, user, host, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`)
       .run(new Date().toISOString(), currentUser(), hostname(), action, target, JSON.stringify(detail));

@@ -8,7 +8,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import type { ProjectFile } from './project-file.js';
-import { recordAudit } from './audit.js';
+import { recordExport } from './audit.js';
 
 function diskError(error: unknown, what: string): StoreyError {
   const text = (error as Error).message;
@@ -32,13 +32,20 @@ export function saveCopy(project: ProjectFile, destPath: string, options: { over
     throw new StoreyError('ALREADY_EXISTS', `${destPath} already exists; choose another name.`);
   }
   if (project.encrypted || (options.passphrase !== undefined && options.passphrase !== null)) {
+    const existed = existsSync(destPath);
     try {
       if (options.passphrase === undefined) project.writeCopyWithSameKey(destPath);
       else project.writeCopyWithKey(destPath, options.passphrase);
     } catch (error) {
       throw error instanceof StoreyError ? error : diskError(error, `Cannot save a copy of ${project.fileName} as ${basename(destPath)}`);
     }
-    recordAudit(project, 'copy', destPath, { encrypted: true, ownPassphrase: options.passphrase !== undefined });
+    try {
+      recordExport(project, 'copy', destPath, { encrypted: true, ownPassphrase: options.passphrase !== undefined });
+    } catch (error) {
+      // A copy that is not on record is not handed out (an overwritten file is not brought back).
+      if (!existed) rmSync(destPath, { force: true });
+      throw error;
+    }
     return;
   }
   const temporary = `${destPath}.partial-${process.pid}`;
@@ -53,8 +60,9 @@ export function saveCopy(project: ProjectFile, destPath: string, options: { over
     } finally {
       copy.close();
     }
+    // On record before it takes its name: a copy that cannot be recorded is not made.
+    recordExport(project, 'copy', destPath, { encrypted: false });
     renameSync(temporary, destPath);
-    recordAudit(project, 'copy', destPath, { encrypted: false });
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error instanceof StoreyError ? error : diskError(error, `Cannot save a copy of ${project.fileName} as ${basename(destPath)}`);

@@ -121,6 +121,16 @@ export class ProjectFile {
     writeRekeyedCopy(this.db, destPath, { from: this.passphrase, to: passphrase });
   }
 
+  /**
+   * A second, writable connection to the file, with its key when it is encrypted: how a project open read-only still
+   * appends to its audit trail (core/project/audit.ts). The caller closes it.
+   */
+  openAuditConnection(): SqliteDatabase {
+    return (this.passphrase !== undefined
+      ? openEncrypted(this.path, this.passphrase, { readonly: false, fileMustExist: true })
+      : new Database(this.path, { fileMustExist: true })) as SqliteDatabase;
+  }
+
   /** The same encryption as this project: encrypted with its passphrase, or plain. */
   writeCopyWithSameKey(destPath: string): void {
     this.writeCopyWithKey(destPath, this.passphrase ?? null);

@@ -4,7 +4,6 @@
  * whose trail cannot be written (encrypted and open read-only) exports nothing, and its file stays as it was.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
@@ -16,6 +15,7 @@ import { importRegistry } from '../../core/import/importer.js';
 import { loadProfile } from '../../core/import/profile.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { listAudit, type AuditEntry } from '../../core/project/audit.js';
+import { saveCopy } from '../../core/project/copy.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
@@ -29,7 +29,6 @@ const LAERKEPARKEN = '09210067-82b9-4c4e-86f5-bddb6985ba4f';
 const OESTRE = '63be47a1-636f-44de-b41b-1afd88f65d82';
 
 const run = (args: string[]) => execFileSync(process.execPath, [storey, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 function auditOf(file: string, passphrase?: string): AuditEntry[] {
   const project = ProjectFile.open(file, { readOnly: true, passphrase });
@@ -124,21 +123,35 @@ test('exports from a project open read-only are recorded too (a second connectio
   assert.equal(entries[1]!.detail['filter'], 'all buildings');
 });
 
-test('an encrypted project open read-only cannot record, so it exports nothing and its file is unchanged', async () => {
+test('an encrypted project open read-only records its exports and copies with its own key', async () => {
   const encrypted = join(dir, 'sealed.storey');
   const passphrase = 'correct horse battery staple';
   const created = ProjectFile.create(encrypted, { name: 'Sealed', passphrase });
   created.close();
-  const hash = sha256(encrypted);
   const project = ProjectFile.open(encrypted, { readOnly: true, passphrase });
   try {
     const api = new ProjectApi(project);
-    const refused = (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY' && /sealed\.storey is open read-only and encrypted, so the export was not made/.test(e.message);
-    await assert.rejects(api.exportCsv({ conditions: [] }), refused);
-    await assert.rejects(api.exportBriefing({ title: 'Sealed', includeTable: true }), refused);
+    await api.exportCsv({ conditions: [] });
+    await api.exportBriefing({ title: 'Sealed', includeTable: true });
+    saveCopy(project, join(dir, 'sealed-copy.storey'));
   } finally {
     project.close();
   }
-  assert.equal(sha256(encrypted), hash, 'the file is unchanged');
-  assert.deepEqual(auditOf(encrypted, passphrase), []);
+  const entries = auditOf(encrypted, passphrase);
+  assert.deepEqual(entries.map((e) => e.action), ['copy', 'briefing', 'export']);
+  assert.equal(entries[0]!.target, join(dir, 'sealed-copy.storey'));
+  assert.equal(entries[0]!.user, userInfo().username);
+  // The rows went in with the key: the file still opens only with it.
+  assert.throws(() => ProjectFile.open(encrypted, { readOnly: true }), (e: unknown) => e instanceof StoreyError && e.code === 'ENCRYPTED');
+});
+
+test('storey copy of a project (opened read-only, so it can copy a file another workstation has open) is on record', () => {
+  const source = join(dir, 'copy-audit.storey');
+  ProjectFile.create(source, { name: 'Copied' }).close();
+  const dest = join(dir, 'copy-audit-copy.storey');
+  execFileSync(process.execPath, [join(root, 'bin', 'storey.mjs'), 'copy', source, dest], { env: { ...process.env, STOREY_HOME: dir } });
+  assert.ok(existsSync(dest));
+  const [entry] = auditOf(source);
+  assert.deepEqual([entry!.action, entry!.target, entry!.detail['encrypted']], ['copy', dest, false]);
+  assert.equal(entry!.host, hostname());
 });

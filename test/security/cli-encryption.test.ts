@@ -59,11 +59,12 @@ test('encrypt, read with the passphrase, refuse without it or with a wrong one, 
   const decrypt = storey(['decrypt', file], { STOREY_PASSPHRASE: 'our team passphrase' });
   assert.equal(decrypt.status, 0, decrypt.stderr);
   assert.match(storey(['info', file]).stdout, /encrypted\s+no/);
-  // The audit trail in the file records both key changes, with the user and machine.
+  // The audit trail in the file records both key changes and the copy for Kim (made from the project open read-only,
+  // recorded through a second connection with its key), with the user and machine.
   const audit = storey(['audit', file, '--json']);
   assert.equal(audit.status, 0, audit.stderr);
   const entries = JSON.parse(audit.stdout) as Array<{ action: string; user: string; host: string; at: string }>;
-  assert.deepEqual(entries.map((e) => e.action), ['decrypt', 'encrypt']);
+  assert.deepEqual(entries.map((e) => e.action), ['decrypt', 'copy', 'encrypt']);
   assert.ok(entries.every((e) => e.user.length > 0 && e.host.length > 0 && !Number.isNaN(Date.parse(e.at))));
   assert.match(storey(['audit', file]).stdout, /decrypt/);
 });
