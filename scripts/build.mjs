@@ -66,6 +66,10 @@ async function buildDesktop() {
     entryPoints: [join(root, 'main/desktop/main.ts')],
     outfile: join(dist, 'desktop/main.cjs'),
     format: 'cjs',
+    // Core modules find their files through import.meta (ESM); in this CommonJS bundle it is made from __filename,
+    // so they resolve beside the bundle instead of from an empty import.meta.
+    banner: { js: "const __storeyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__storeyImportMetaUrl', 'import.meta.dirname': '__dirname' },
   });
   await build({
     ...nodeCommon,
