@@ -292,8 +292,7 @@ export class ProjectApi implements ProjectScopedApi {
     const extentRow = db
       .prepare(`SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'buildings'`)
       .get() as { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null } | undefined;
-    const store = new TileStore(this.project);
-    const layers = store.listLayers();
+    const layers = new TileStore(this.project).listLayers();
     const last = db.prepare(`SELECT report FROM storey_imports ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
     const lastReport = last ? (JSON.parse(last) as ImportReport) : null;
     return {
@@ -314,7 +313,7 @@ export class ProjectApi implements ProjectScopedApi {
       attribution: this.project.getMeta('attribution') ?? '',
       marking: this.project.getMeta('marking') ?? '',
       areaOfInterest: parseArea(this.project.getMeta('area_of_interest')),
-      buildingsTileset: buildingsTilesetState(this.project, store),
+      buildingsTileset: buildingsTilesetState(this.project, layers),
       lastImport: lastReport
         ? {
             startedAt: lastReport.startedAt,

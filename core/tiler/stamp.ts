@@ -5,7 +5,7 @@
  */
 import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 import type { ProjectFile } from '../project/project-file.js';
-import { TileStore } from '../tiles/tile-store.js';
+import { TileStore, type LayerSummary } from '../tiles/tile-store.js';
 
 export const TILER_STAMP_KEY = 'tiler.stamp';
 /** The use categories of the buildings as tiled (JSON array). */
@@ -25,8 +25,8 @@ export function buildingsStamp(project: ProjectFile): string {
 }
 
 /** The buildings tileset layer and whether it is up to date, or null when the buildings were never tiled. */
-export function buildingsTilesetState(project: ProjectFile, store = new TileStore(project)): { layerId: string; current: boolean; categories: string[] } | null {
-  const layer = store.listLayers().find((l) => l.name === BUILDINGS_TILESET_NAME && l.kind === '3dtiles');
+export function buildingsTilesetState(project: ProjectFile, layers: LayerSummary[] = new TileStore(project).listLayers()): { layerId: string; current: boolean; categories: string[] } | null {
+  const layer = layers.find((l) => l.name === BUILDINGS_TILESET_NAME && l.kind === '3dtiles');
   if (!layer) return null;
   let categories: string[] = [];
   try {
