@@ -202,6 +202,8 @@ test('the dialog shows the stage on a progress bar, and Cancel stops the work an
     assert.equal(await page.evaluate(() => document.body.dataset['briefingState']), 'cancelled');
     assert.equal(await page.locator('#briefing-download').count(), 0, 'no PDF to save');
     assert.equal(await page.evaluate(() => document.body.dataset['briefing'] ?? ''), '', 'no PDF was made');
+    // The renderer's Chromium is closed on cancel; its process takes a moment to go after the browser is told to close.
+    for (let waited = 0; waited < 10_000 && chromiumChildren().length !== ownChromium.length; waited += 200) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(chromiumChildren(), ownChromium, "the renderer's Chromium was closed");
     assert.equal(auditCount(), before, 'nothing recorded as exported');
     await page.locator('.briefing-dialog').screenshot({ path: join(outputDir, 'dialog-cancelled.png') });
