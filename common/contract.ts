@@ -56,19 +56,31 @@ export const operations = {
         lastGoodCopy: z.boolean().optional(),
         /** The passphrase of an encrypted project, asked after a first try answered with the ENCRYPTED problem. */
         passphrase: z.string().min(1).max(1024).optional(),
+        /** Keep the passphrase in the OS keychain once it opens the project (hosts whose keychain is available). */
+        rememberPassphrase: z.boolean().optional(),
       })
       .strict(),
     output: OpenResult,
   },
-  /** Creates a project (in the web host's folder, or where the desktop's save dialog says) and opens it. */
+  /**
+   * Creates a project (in the web host's folder, or where the desktop's save dialog says) and opens it; with a
+   * passphrase it is encrypted from the start (and with rememberPassphrase its passphrase goes to the OS keychain).
+   */
   createProject: {
     input: z
       .object({
         fileName: z.string().trim().min(1).max(255).optional(),
         properties: ProjectProperties,
+        passphrase: z.string().min(1).max(1024).optional(),
+        rememberPassphrase: z.boolean().optional(),
       })
       .strict(),
     output: OpenResult,
+  },
+  /** Forgets the open project's passphrase kept in the OS keychain (it is asked at the next open). */
+  forgetPassphrase: {
+    input: z.object({}).strict(),
+    output: z.object({ forgotten: z.boolean() }),
   },
   /** Closes the open project; the UI shows the project chooser. */
   closeProject: {

@@ -274,6 +274,11 @@ export const HostInfo = z.object({
   projectFolder: z.string().nullable(),
   /** Whether a project is open now. */
   projectOpen: z.boolean(),
+  /**
+   * The OS keychain for passphrases of encrypted projects: whether this host can keep one ("Remember on this
+   * computer"), why not when it cannot, and whether it keeps the open project's.
+   */
+  keychain: z.object({ available: z.boolean(), reason: z.string().nullable(), remembersOpenProject: z.boolean() }),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

@@ -13,6 +13,7 @@ export const workspaceOperationNames = [
   'setProjectProperties',
   'getSessionState',
   'saveSessionState',
+  'forgetPassphrase',
 ] as const;
 
 export const operationNames = [

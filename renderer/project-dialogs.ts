@@ -54,7 +54,7 @@ function reloadOntoProject(hooks: ProjectDialogHooks): void {
 export async function openAndHandle(
   hooks: ProjectDialogHooks,
   ref: ProjectRef,
-  options: { readOnly?: boolean; lastGoodCopy?: boolean; passphrase?: string; onGiveUp?: () => void } = {},
+  options: { readOnly?: boolean; lastGoodCopy?: boolean; passphrase?: string; rememberPassphrase?: boolean; onGiveUp?: () => void } = {},
 ): Promise<boolean> {
   const { onGiveUp, ...openOptions } = options;
   let result: OpenResult;
@@ -74,6 +74,18 @@ export async function openAndHandle(
   return false;
 }
 
+/**
+ * "Remember on this computer (OS keychain)": offered where the host has a real keychain (the desktop on a system
+ * with one); elsewhere shown switched off, with the host's reason as its tooltip.
+ */
+function rememberBox(host: HostInfo, id: string): { label: HTMLElement; input: HTMLInputElement } {
+  const available = host.keychain.available;
+  const input = h('input', { type: 'checkbox', id, disabled: !available }) as HTMLInputElement;
+  const title = available ? 'The passphrase is sealed by the OS keychain for your user on this computer; Project properties can forget it.' : host.keychain.reason ?? 'No keychain here.';
+  const label = h('label', { class: `checkbox${available ? '' : ' muted'}`, title, for: id }, input, ' Remember on this computer (OS keychain)');
+  return { label, input };
+}
+
 /** A file that did not open: what is wrong, and the ways forward the host offers. Nothing has changed the file. */
 export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, problem: OpenProblem, onGiveUp?: () => void): void {
   const { dialog, close } = modal('open-problem', `${problem.fileName} did not open`);
@@ -81,10 +93,11 @@ export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, prob
   // An encrypted project: ask for its passphrase and try again (a wrong one comes back here as WRONG_KEY).
   const needsPassphrase = problem.code === 'ENCRYPTED' || problem.code === 'WRONG_KEY';
   const passphrase = h('input', { type: 'password', id: 'open-passphrase', autocomplete: 'off', 'aria-label': 'Passphrase' }) as HTMLInputElement;
+  const remember = rememberBox(hooks.host, 'remember-passphrase');
   const tryPassphrase = () => {
     if (!passphrase.value) return;
     close();
-    void openAndHandle(hooks, ref, { passphrase: passphrase.value, onGiveUp });
+    void openAndHandle(hooks, ref, { passphrase: passphrase.value, ...(remember.input.checked ? { rememberPassphrase: true } : {}), onGiveUp });
   };
   passphrase.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') tryPassphrase();
@@ -102,7 +115,7 @@ export function showOpenProblem(hooks: ProjectDialogHooks, ref: ProjectRef, prob
   dialog.append(
     h('h2', {}, `${problem.fileName} did not open`),
     h('p', { class: 'problem-message', 'data-code': problem.code }, problem.message),
-    ...(needsPassphrase ? [h('label', { class: 'field' }, 'Passphrase', passphrase)] : []),
+    ...(needsPassphrase ? [h('label', { class: 'field' }, 'Passphrase', passphrase), remember.label] : []),
     h('p', { class: 'muted small' }, 'The file has not been changed.'),
     h('div', { class: 'dialog-buttons' }, ...buttons),
   );
@@ -210,6 +223,36 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
   const markings = h('datalist', { id: 'markings' }, ...MARKINGS.filter(Boolean).map((m) => h('option', { value: m })));
   const area = areaInputs(info?.areaOfInterest ?? null);
   const message = h('p', { class: 'form-message', role: 'alert' });
+  // New project: encrypted from the start when a passphrase is given (converting a plain file later cannot wipe the
+  // plaintext it wrote before), its passphrase kept by the OS keychain if asked.
+  const newPassphrase = h('input', { type: 'password', id: 'project-passphrase', autocomplete: 'new-password', maxlength: '1024', placeholder: 'leave empty for a plain project' }) as HTMLInputElement;
+  const repeatPassphrase = h('input', { type: 'password', id: 'project-passphrase-repeat', autocomplete: 'new-password', maxlength: '1024' }) as HTMLInputElement;
+  const rememberNew = rememberBox(hooks.host, 'project-remember-passphrase');
+  const encryption = creating
+    ? h('fieldset', { class: 'encryption' },
+        h('legend', {}, 'Encryption (optional)'),
+        h('label', { for: 'project-passphrase' }, 'Passphrase (at least 8 characters)'), newPassphrase,
+        h('label', { for: 'project-passphrase-repeat' }, 'Repeat the passphrase'), repeatPassphrase,
+        rememberNew.label,
+      )
+    : null;
+  // Project properties: the passphrase kept for this project can be forgotten here.
+  const forgetMessage = h('span', { class: 'muted small', role: 'status' });
+  const keychainRow = !creating && hooks.host.keychain.remembersOpenProject
+    ? h('p', { class: 'keychain-row' },
+        h('button', { type: 'button', id: 'forget-passphrase', onclick: (event: Event) => {
+          const button = event.currentTarget as HTMLButtonElement;
+          button.disabled = true;
+          hooks.api.forgetPassphrase({}).then(({ forgotten }) => {
+            forgetMessage.textContent = forgotten ? 'Forgotten: the passphrase is asked the next time this project opens.' : 'No passphrase was kept for this project.';
+          }, (error: unknown) => {
+            button.disabled = false;
+            forgetMessage.textContent = error instanceof Error ? error.message : String(error);
+          });
+        } }, 'Forget the passphrase kept in the OS keychain'),
+        ' ', forgetMessage,
+      )
+    : null;
   const areaButtons = h('div', { class: 'aoi-buttons' });
   if (hooks.viewExtent) {
     areaButtons.append(h('button', { type: 'button', id: 'aoi-from-view', onclick: () => area.set(hooks.viewExtent!()) }, 'Use the current view'));
@@ -234,6 +277,8 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
     h('label', { for: 'project-description' }, 'Description'), description,
     h('label', { for: 'project-marking' }, 'Classification marking (printed on every briefing page)'), marking, markings,
     h('fieldset', { class: 'aoi' }, h('legend', {}, 'Area of interest (degrees, WGS84)'), area.fields, areaButtons),
+    encryption,
+    keychainRow,
     message,
     h('div', { class: 'dialog-buttons' },
       h('button', { type: 'button', onclick: () => { close(); if (options.returnToChooser) void showProjectChooser(hooks, { startScreen: true }); } }, 'Cancel'),
@@ -248,6 +293,8 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
       try {
         properties = { name: name.value.trim(), description: description.value, marking: marking.value.trim(), areaOfInterest: area.read() };
         if (!properties.name) throw new Error('Give the project a name.');
+        if (creating && newPassphrase.value !== repeatPassphrase.value) throw new Error('The two passphrases differ; type the same one twice.');
+        if (creating && !newPassphrase.value && rememberNew.input.checked) throw new Error('Give a passphrase to remember, or leave "Remember" off.');
       } catch (error) {
         message.textContent = (error as Error).message;
         return;
@@ -255,7 +302,11 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
       submit.disabled = true;
       message.textContent = creating ? 'Creating…' : 'Saving…';
       const done = creating
-        ? hooks.api.createProject({ ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}), properties }).then((result) => {
+        ? hooks.api.createProject({
+            ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}),
+            properties,
+            ...(newPassphrase.value ? { passphrase: newPassphrase.value, rememberPassphrase: rememberNew.input.checked } : {}),
+          }).then((result) => {
             if (result.opened) {
               close();
               reloadOntoProject(hooks);

@@ -17,6 +17,22 @@ import { StateStore } from './state-store.js';
 
 export type FilePurpose = 'open' | 'create' | 'save-copy';
 
+/**
+ * Where the desktop keeps passphrases of encrypted projects (main/desktop/keychain.ts over the OS keychain), by the
+ * project's full path. A host without one never offers to remember a passphrase.
+ */
+export interface PassphraseKeychain {
+  readonly available: boolean;
+  /** Why passphrases cannot be kept here, when they cannot. */
+  readonly unavailableReason: string | null;
+  remember(projectPath: string, passphrase: string): boolean;
+  recall(projectPath: string): string | undefined;
+  forget(projectPath: string): void;
+  has(projectPath: string): boolean;
+}
+
+const NO_KEYCHAIN = 'This host keeps no passphrases: the browser workstation asks for it each time the project opens. The desktop app can keep it in the OS keychain.';
+
 export interface WorkspaceOptions {
   host: 'desktop' | 'web';
   /** Where recent projects and sessions are remembered. */
@@ -31,6 +47,8 @@ export interface WorkspaceOptions {
   chooseFile?: (purpose: FilePurpose, suggestedName: string) => Promise<string | null>;
   /** Desktop: accept full paths (a file dropped on the window, the command line). */
   acceptPaths?: boolean;
+  /** Desktop: the OS keychain that may keep passphrases of encrypted projects. */
+  keychain?: PassphraseKeychain;
 }
 
 interface OpenProject {
@@ -104,15 +122,37 @@ export class Workspace {
     this.current = null;
   }
 
-  private switchTo(path: string, readOnly: boolean, passphrase?: string): void {
+  private switchTo(path: string, readOnly: boolean, passphrase?: string, rememberPassphrase = false): void {
     if (this.current?.imports?.jobs.busy) {
       throw new StoreyError('BUSY', `An import is running in ${this.current.project.fileName}; wait for it or cancel it before opening another project.`);
     }
     const writable = !(readOnly || this.options.readOnly);
     // Opening the same file again (e.g. to switch to read-only) must first let go of it.
     if (this.current && this.current.project.path === path) this.close();
-    const project = ProjectFile.open(path, { readOnly: !writable, passphrase });
-    this.adopt(project, project.encrypted ? passphrase : undefined);
+    const keychain = this.options.keychain;
+    // A passphrase the person typed wins; without one, the keychain's is tried.
+    const stored = passphrase === undefined ? keychain?.recall(path) : undefined;
+    let project: ProjectFile;
+    try {
+      project = ProjectFile.open(path, { readOnly: !writable, passphrase: passphrase ?? stored });
+    } catch (error) {
+      if (stored === undefined || !(error instanceof StoreyError) || error.code !== 'WRONG_KEY') throw error;
+      // The kept passphrase no longer opens the file (its key was changed): it is forgotten, and the person asked.
+      keychain!.forget(path);
+      throw new StoreyError('ENCRYPTED', `The passphrase kept in the OS keychain no longer opens ${basename(path)}, so it was forgotten: open it with its current passphrase.`, { cause: error });
+    }
+    const key = project.encrypted ? passphrase ?? stored : undefined;
+    if (key !== undefined && passphrase !== undefined && rememberPassphrase) this.rememberKey(project, key);
+    this.adopt(project, key);
+  }
+
+  /** Keeps a passphrase that just opened (or created) a project in the OS keychain; no keychain: NOT_SUPPORTED. */
+  private rememberKey(project: ProjectFile, passphrase: string): void {
+    const keychain = this.options.keychain;
+    if (!keychain?.available || !keychain.remember(project.path, passphrase)) {
+      project.close();
+      throw new StoreyError('NOT_SUPPORTED', keychain?.unavailableReason ?? NO_KEYCHAIN);
+    }
   }
 
   private adopt(project: ProjectFile, passphrase?: string): void {
@@ -176,7 +216,7 @@ export class Workspace {
     };
   }
 
-  private async openRef(ref: ProjectRef, readOnly: boolean, lastGoodCopy: boolean, passphrase?: string): Promise<OpenResult> {
+  private async openRef(ref: ProjectRef, readOnly: boolean, lastGoodCopy: boolean, passphrase?: string, rememberPassphrase = false): Promise<OpenResult> {
     const chosen = await this.resolveRef(ref);
     if (!chosen) return { opened: false, cancelled: true, problem: null };
     let path = chosen;
@@ -186,7 +226,7 @@ export class Workspace {
       path = copy.path;
     }
     try {
-      this.switchTo(path, readOnly, passphrase);
+      this.switchTo(path, readOnly, passphrase, rememberPassphrase);
     } catch (error) {
       return this.problemOf(error, path, readOnly);
     }
@@ -228,6 +268,11 @@ export class Workspace {
         canChooseFiles: Boolean(this.options.chooseFile),
         projectFolder: this.options.folder ? basename(resolve(this.options.folder)) : null,
         projectOpen: this.current !== null,
+        keychain: {
+          available: this.options.keychain?.available ?? false,
+          reason: this.options.keychain ? (this.options.keychain.available ? null : this.options.keychain.unavailableReason) : NO_KEYCHAIN,
+          remembersOpenProject: this.current !== null && (this.options.keychain?.has(this.current.project.path) ?? false),
+        },
       }),
       listProjects: async () => {
         const folder = this.options.folder ? resolve(this.options.folder) : null;
@@ -237,22 +282,26 @@ export class Workspace {
           .map((r) => ({ id: r.id, fileName: basename(r.path), folder: basename(dirname(r.path)), openedAt: r.openedAt, exists: existsSync(r.path) }));
         return { projects: this.listFolder(), recent };
       },
-      openProject: async ({ ref, readOnly, lastGoodCopy, passphrase }) => this.openRef(ref, readOnly ?? false, lastGoodCopy ?? false, passphrase),
-      createProject: async ({ fileName, properties }) => {
+      openProject: async ({ ref, readOnly, lastGoodCopy, passphrase, rememberPassphrase }) =>
+        this.openRef(ref, readOnly ?? false, lastGoodCopy ?? false, passphrase, rememberPassphrase ?? false),
+      createProject: async ({ fileName, properties, passphrase, rememberPassphrase }) => {
+        if (rememberPassphrase && passphrase === undefined) throw new StoreyError('BAD_ARGUMENT', 'Only an encrypted project has a passphrase to remember: give one.');
+        if (rememberPassphrase && !this.options.keychain?.available) throw new StoreyError('NOT_SUPPORTED', this.options.keychain?.unavailableReason ?? NO_KEYCHAIN);
         if (this.options.readOnly) throw new StoreyError('READ_ONLY', 'This Storey host was started read-only; it cannot create projects.');
         if (this.current?.imports?.jobs.busy) throw new StoreyError('BUSY', 'An import is running; wait for it or cancel it first.');
         const suggested = checkProjectFileName(fileName ?? (properties.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'project'));
         const path = this.options.folder ? this.inFolder(suggested) : await this.options.chooseFile?.('create', suggested);
         if (path === undefined) throw new StoreyError('NOT_SUPPORTED', 'This host cannot create projects.');
         if (path === null) return { opened: false, cancelled: true, problem: null };
-        const project = ProjectFile.create(path, { name: properties.name, description: properties.description });
+        const project = ProjectFile.create(path, { name: properties.name, description: properties.description, passphrase });
         try {
           this.writeProperties(project, properties);
+          if (passphrase !== undefined && rememberPassphrase) this.rememberKey(project, passphrase);
         } catch (error) {
           project.close();
           throw error;
         }
-        this.adopt(project);
+        this.adopt(project, passphrase);
         return { opened: true, info: await this.require().api.getProjectInfo() };
       },
       closeProject: async () => {
@@ -278,6 +327,13 @@ export class Workspace {
         if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; its properties cannot be changed.`);
         this.writeProperties(project, properties);
         return api.getProjectInfo();
+      },
+      forgetPassphrase: async () => {
+        const { project } = this.require();
+        const keychain = this.options.keychain;
+        if (!keychain?.has(project.path)) return { forgotten: false };
+        keychain.forget(project.path);
+        return { forgotten: true };
       },
       getSessionState: async () => ({ state: this.current ? this.state.session(this.current.project.path) : null }),
       saveSessionState: async ({ state }) => {

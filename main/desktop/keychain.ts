@@ -5,10 +5,11 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
+import type { PassphraseKeychain } from '../../core/workspace/workspace.js';
 
 type Keychain = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & { getSelectedStorageBackend?: () => string };
 
-export class ProjectKeychain {
+export class ProjectKeychain implements PassphraseKeychain {
   constructor(
     private readonly file: string,
     private readonly safeStorage: Keychain,
@@ -18,6 +19,19 @@ export class ProjectKeychain {
   get available(): boolean {
     if (!this.safeStorage.isEncryptionAvailable()) return false;
     return this.safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
+  }
+
+  /** What the passphrase dialog says when it cannot offer "Remember on this computer". */
+  get unavailableReason(): string | null {
+    if (this.available) return null;
+    return this.safeStorage.isEncryptionAvailable()
+      ? 'This computer has no OS keychain for Storey (no Secret Service or KWallet is running), and Storey will not keep passphrases in the clear.'
+      : 'The OS keychain is not available to Storey on this computer, so passphrases are asked each time.';
+  }
+
+  /** Whether a passphrase is kept for this project (it may still turn out stale when it is tried). */
+  has(projectPath: string): boolean {
+    return this.available && projectPath in this.read();
   }
 
   private read(): Record<string, string> {

@@ -2,7 +2,7 @@
  * The Electron main process: one window on the storey:// scheme, the project behind IPC. Everything with logic in
  * it lives in core/; this file wires Electron to it.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +15,7 @@ import { createStaticHandler, securityHeaders } from '../../core/serve/app-handl
 import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX, withoutContentEncoding } from '../../core/serve/tile-handler.js';
 import { StoreyError } from '../../common/errors.js';
 import { APP_ORIGIN, guardedApiHandler, installSessionPolicy } from './security.js';
+import { ProjectKeychain } from './keychain.js';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'storey', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
@@ -122,6 +123,8 @@ async function start(): Promise<void> {
     host: 'desktop',
     stateFile: join(app.getPath('userData'), 'workstation.json'),
     acceptPaths: true,
+    // Passphrases of encrypted projects, sealed by the OS keychain; safeStorage needs the app to be ready.
+    keychain: new ProjectKeychain(join(app.getPath('userData'), 'passphrases.json'), safeStorage),
     chooseFile,
     importsFor: (projectPath) => ({
       jobs: new ImportJobs(projectPath, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),

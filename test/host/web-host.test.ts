@@ -144,7 +144,12 @@ describe('every operation through the web host', () => {
   const cases: Record<OperationName, { good: () => Promise<unknown>; bad: unknown }> = {
     getHostInfo: {
       good: async () => {
-        assert.deepEqual(await api.getHostInfo({}), { host: 'web', canChooseFiles: false, projectFolder: dir.split('/').pop(), projectOpen: true });
+        const info = await api.getHostInfo({});
+        assert.deepEqual({ ...info, keychain: undefined }, { host: 'web', canChooseFiles: false, projectFolder: dir.split('/').pop(), projectOpen: true, keychain: undefined });
+        // The browser workstation keeps no passphrases, and says why.
+        assert.equal(info.keychain.available, false);
+        assert.equal(info.keychain.remembersOpenProject, false);
+        assert.match(info.keychain.reason ?? '', /keeps no passphrases/);
         await folderApiOf().closeProject({});
         assert.equal((await folderApiOf().getHostInfo({})).projectOpen, false);
         assert.equal((await folderApiOf().getHostInfo({})).projectFolder, 'projects');
@@ -237,6 +242,15 @@ describe('every operation through the web host', () => {
         assert.deepEqual((await folderApiOf().getSessionState({})).state, session);
       },
       bad: { project: 'alpha' },
+    },
+    forgetPassphrase: {
+      good: async () => {
+        assert.deepEqual(await api.forgetPassphrase({}), { forgotten: false });
+        // Nothing can be remembered here in the first place.
+        const properties = { name: 'Kept', description: '', marking: '', areaOfInterest: null };
+        await assert.rejects(api.createProject({ fileName: 'kept', properties, passphrase: 'a passphrase here', rememberPassphrase: true }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED' && /keeps no passphrases/.test(e.message));
+      },
+      bad: { path: '/p/x.storey' },
     },
     saveSessionState: {
       good: async () => {
