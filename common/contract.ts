@@ -28,10 +28,12 @@ import {
   OpenResult,
   ProjectProperties,
   SessionState,
+  AreaOfInterest,
 } from './domain.js';
-import { workspaceOperationNames, type OperationName } from './operations.js';
+import { syncOperationNames, workspaceOperationNames, type OperationName } from './operations.js';
 import { BriefingJob, BriefingResult, BriefingSpec, CsvExport } from './briefing.js';
 import { TileImportJob, TileSourceListing } from './tiles.js';
+import { HostPath, StartSyncFromServerInput, SyncJob, SyncServerOffer, SyncServerUrl, SyncState, SyncToken } from './sync.js';
 
 export const operations = {
   /** Which host the UI runs on and what it can offer (file dialogs, a project folder); whether a project is open. */
@@ -325,6 +327,52 @@ export const operations = {
       .strict(),
     output: CsvExport,
   },
+  /**
+   * The open project's sync: its server, CA file and area, generation, where this host keeps tokens and whether it
+   * keeps one for the project, the sync running now, and note and view conflicts (both versions kept). Without an
+   * open project: configured false.
+   */
+  getSyncState: {
+    input: z.object({}).strict(),
+    output: SyncState,
+  },
+  /** What a server offers a token (its manifest): generation, the token's area and fields, layers, counts. */
+  probeSyncServer: {
+    input: z.object({ server: SyncServerUrl, caPath: HostPath, token: SyncToken, area: AreaOfInterest.nullable() }).strict(),
+    output: SyncServerOffer,
+  },
+  /**
+   * New project from server: creates the file (web host: in its folder; desktop: where the save dialog says) and
+   * runs its first sync on a worker thread; poll getSyncJob. When done, the new project is the open one. One sync at
+   * a time: BUSY otherwise; the file exists: ALREADY_EXISTS (unless it was started from the same server: continued).
+   */
+  startSyncFromServer: {
+    input: StartSyncFromServerInput,
+    output: SyncJob,
+  },
+  /**
+   * Sync now: brings the open project up to its server's generation and syncs notes and views, on a worker thread.
+   * The token is the one given, else the one the host keeps for the project (UNAUTHORIZED when there is none).
+   */
+  startSync: {
+    input: z.object({ token: SyncToken.optional(), rememberToken: z.boolean().optional() }).strict(),
+    output: SyncJob,
+  },
+  /** Progress (phase, items, bytes, rate, time left), and at the end the summary or the error, of a sync. */
+  getSyncJob: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: SyncJob,
+  },
+  /** Stops a running sync: the project keeps its last whole generation, and the next sync continues from there. */
+  cancelSync: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: SyncJob,
+  },
+  /** Forgets the token kept for the open project (keychain or session); the next sync asks for one. */
+  forgetSyncToken: {
+    input: z.object({}).strict(),
+    output: z.object({ forgotten: z.boolean() }),
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 // Compile-time check that operations.ts lists exactly the operations defined here.
@@ -342,11 +390,14 @@ export type StoreyApi = {
 
 export type WorkspaceOperationName = (typeof workspaceOperationNames)[number];
 
-/** The operations one open project answers. */
-export type ProjectScopedApi = Omit<StoreyApi, WorkspaceOperationName>;
+export type SyncOperationName = (typeof syncOperationNames)[number];
 
-export { operationNames, workspaceOperationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
+/** The operations one open project answers (the workspace and the host's sync jobs answer the rest). */
+export type ProjectScopedApi = Omit<StoreyApi, WorkspaceOperationName | SyncOperationName>;
+
+export { operationNames, workspaceOperationNames, syncOperationNames, type OperationName, type ApiResult, apiChannel } from './operations.js';
 export * from './domain.js';
 export * from './errors.js';
 export * from './briefing.js';
 export * from './tiles.js';
+export * from './sync.js';

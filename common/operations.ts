@@ -16,6 +16,9 @@ export const workspaceOperationNames = [
   'forgetPassphrase',
 ] as const;
 
+/** Sync with the organisation's server: the host runs these (core/api/sync-jobs.ts), not the open project. */
+export const syncOperationNames = ['getSyncState', 'probeSyncServer', 'startSyncFromServer', 'startSync', 'getSyncJob', 'cancelSync', 'forgetSyncToken'] as const;
+
 export const operationNames = [
   ...workspaceOperationNames,
   'getProjectInfo',
@@ -48,6 +51,7 @@ export const operationNames = [
   'getBriefingJob',
   'cancelBriefing',
   'exportCsv',
+  ...syncOperationNames,
 ] as const;
 
 export type OperationName = (typeof operationNames)[number];

@@ -53,7 +53,7 @@ const nodeCommon = {
 async function buildCli() {
   await build({
     ...nodeCommon,
-    entryPoints: { storey: join(root, 'cli/storey.ts'), 'import-worker': join(root, 'core/import/import-worker.ts') },
+    entryPoints: { storey: join(root, 'cli/storey.ts'), 'import-worker': join(root, 'core/import/import-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
     outdir: join(dist, 'cli'),
     outExtension: { '.js': '.mjs' },
     format: 'esm',
@@ -73,8 +73,9 @@ async function buildDesktop() {
   });
   await build({
     ...nodeCommon,
-    entryPoints: [join(root, 'core/import/import-worker.ts')],
-    outfile: join(dist, 'desktop/import-worker.mjs'),
+    entryPoints: { 'import-worker': join(root, 'core/import/import-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
+    outdir: join(dist, 'desktop'),
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
   });
   // Sandboxed preloads cannot require app modules, so the preload is bundled whole (electron stays external).

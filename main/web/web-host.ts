@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { createDispatcher, type Dispatch } from '../../core/api/dispatch.js';
 import { withBriefings } from '../brief-render/briefing-dispatch.js';
 import type { ProjectFile } from '../../core/project/project-file.js';
-import { Workspace } from '../../core/workspace/workspace.js';
+import { checkProjectFileName, Workspace } from '../../core/workspace/workspace.js';
+import { SessionTokens, SyncJobs, withSync } from '../../core/api/sync-jobs.js';
 import { defaultStateFile } from '../../core/paths.js';
 import { StoreyError } from '../../common/errors.js';
 import { ImportJobs } from '../../core/import/import-jobs.js';
@@ -40,6 +41,8 @@ export interface WebHostOptions {
   profilesDir?: string;
   /** Tests only: a pause after each imported tile, so a small sample's progress and cancel can be watched. */
   tileImportPaceMs?: number;
+  /** Tests only: a pause per progress report of a sync, so a small sync's progress and cancel can be watched. */
+  syncPaceMs?: number;
 }
 
 export interface WebHost {
@@ -139,11 +142,24 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   if (options.projectPath) workspace.openPath(options.projectPath);
   else workspace.reopenLast();
   // Briefings render their maps in headless Chromium loading this host, so they need its origin and token.
-  const dispatch = withBriefings(createDispatcher(workspace.api), () => ({ origin: `http://127.0.0.1:${port}`, token, api: workspace.api, project: () => {
+  const briefings = withBriefings(createDispatcher(workspace.api), () => ({ origin: `http://127.0.0.1:${port}`, token, api: workspace.api, project: () => {
     const open = workspace.project;
     if (!open) throw new StoreyError('NO_PROJECT', 'Open a project before making a briefing.');
     return open;
   } }));
+  // Sync tokens stay in this process's memory for the session: never on disk, gone when the host stops.
+  const syncJobs = new SyncJobs({
+    project: () => workspace.project,
+    open: (path) => workspace.openPath(path),
+    newProjectPath: async (fileName, suggested) => {
+      if (!folder) throw new StoreyError('NOT_SUPPORTED', 'This host has no project folder to create projects in.');
+      return join(resolve(folder), checkProjectFileName(fileName ?? suggested));
+    },
+    tokens: new SessionTokens(),
+    readOnly: options.readOnly ?? false,
+    paceMs: options.syncPaceMs,
+  });
+  const dispatch = withSync(briefings, syncJobs);
   const serveStatic = createStaticHandler(options.staticRoot);
   const serveTiles = createTileHandler(projectTileStore(() => workspace.project), { onDamaged: (error) => console.error('storey web host:', error.message) });
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -232,8 +248,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       new Promise<void>((resolveClose) => {
         server.closeAllConnections();
         server.close(() => {
-          workspace.close();
-          resolveClose();
+          void syncJobs.shutdown().finally(() => {
+            workspace.close();
+            resolveClose();
+          });
         });
       }),
   };

@@ -19,6 +19,11 @@ import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
 import { listAudit } from '../../core/project/audit.js';
 import { hostname, userInfo } from 'node:os';
+import type { SyncJob } from '../../common/sync.js';
+import { captureGeneration } from '../../server/capture.js';
+import { startSyncServer, type SyncServer } from '../../server/serve.js';
+import { createToken } from '../../server/tokens.js';
+import { makeCertificates, type Certificates } from '../sync/sync-support.js';
 
 /**
  * The layers imported as tile layers, without the buildings tileset that the registry import (run by another case,
@@ -51,6 +56,21 @@ const auditOf = (path: string) => {
     project.close();
   }
 };
+/** A sync server on the sample project for the sync operations (loopback TLS, a throwaway CA). */
+let syncServer: SyncServer;
+let syncCerts: Certificates;
+let syncUrl = '';
+let syncToken = '';
+let syncMasterBuildings = 0;
+let syncJobId = '';
+async function syncDone(started: SyncJob) {
+  let job = started;
+  for (let i = 0; job.state === 'running' && i < 1200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = await folderApiOf().getSyncJob({ jobId: started.id });
+  }
+  return job;
+}
 async function briefingDone(jobId: string) {
   let job = await api.getBriefingJob({ jobId });
   for (let i = 0; job.state === 'running' && i < 600; i++) {
@@ -116,6 +136,16 @@ before(async () => {
   ProjectFile.create(join(folder, 'beta.storey'), { name: 'Beta' }).close();
   writeFileSync(join(folder, 'notes.storey'), 'these are not a project\n');
   folderHost = await startWebHost({ folder, staticRoot, stateFile: join(dir, 'state-folder.json') });
+  const syncDir = join(dir, 'sync-server');
+  mkdirSync(syncDir);
+  syncCerts = makeCertificates(syncDir);
+  const syncMaster = createSampleProject(join(syncDir, 'master.storey'));
+  captureGeneration(syncMaster);
+  syncToken = createToken(syncMaster, { name: 'web-host test' }).token;
+  syncMasterBuildings = syncMaster.db.prepare(`SELECT count(*) FROM buildings`).pluck().get() as number;
+  syncMaster.close();
+  syncServer = await startSyncServer({ dataPath: join(syncDir, 'master.storey'), cert: syncCerts.serverCert, key: syncCerts.serverKey });
+  syncUrl = `https://127.0.0.1:${syncServer.port}`;
   folderApi = createApiClient(async (operation, input) => {
     const response = await fetch(`${folderHost.origin}/api/${operation}`, {
       method: 'POST',
@@ -137,6 +167,7 @@ after(async () => {
   await host.close();
   await writableHost.close();
   await folderHost.close();
+  await syncServer?.close();
 });
 
 describe('every operation through the web host', () => {
@@ -628,6 +659,74 @@ describe('every operation through the web host', () => {
         await assert.rejects(api.exportCsv({ conditions: [{ attribute: 'noSuchAttribute', operator: '=', value: 1 }] }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
       },
       bad: { conditions: 'floorCount>=4' },
+    },
+    getSyncState: {
+      good: async () => {
+        const state = await api.getSyncState({});
+        assert.deepEqual(state, { configured: false, server: null, caPath: null, area: null, generation: 0, tokenStorage: 'session', tokenKept: false, running: null, conflicts: [] });
+      },
+      bad: { project: 'x' },
+    },
+    probeSyncServer: {
+      good: async () => {
+        const offer = await folderApiOf().probeSyncServer({ server: syncUrl, caPath: syncCerts.caPath, token: syncToken, area: null });
+        assert.deepEqual([offer.tokenName, offer.generation, offer.area], ['web-host test', 1, null]);
+        assert.ok(offer.counts.records > 400, `${offer.counts.records} records offered`);
+        await assert.rejects(folderApiOf().probeSyncServer({ server: syncUrl, caPath: syncCerts.caPath, token: 'sty_wrong-token-here', area: null }), (e: unknown) => e instanceof StoreyError && e.code === 'UNAUTHORIZED');
+        await assert.rejects(folderApiOf().probeSyncServer({ server: syncUrl, caPath: join(dir, 'no-ca.pem'), token: syncToken, area: null }), (e: unknown) => e instanceof StoreyError && e.code === 'FILE_NOT_FOUND');
+      },
+      bad: { server: 'http://plain.example', caPath: 'ca.pem', token: 'sty_abcdefgh', area: null },
+    },
+    startSyncFromServer: {
+      good: async () => {
+        const input = { server: syncUrl, caPath: syncCerts.caPath, token: syncToken, rememberToken: true, area: null, name: 'Synced sample', fileName: 'synced.storey' };
+        await assert.rejects(api.startSyncFromServer(input), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+        const job = await syncDone(await folderApiOf().startSyncFromServer(input));
+        assert.equal(job.state, 'done', JSON.stringify(job.error));
+        assert.deepEqual([job.kind, job.fileName, job.opened, job.tokenKept, job.summary?.generation], ['create', 'synced.storey', true, true, 1]);
+        const info = await folderApiOf().getProjectInfo({});
+        assert.equal(info.fileName, 'synced.storey');
+        assert.equal(info.counts.buildings, syncMasterBuildings);
+        const state = await folderApiOf().getSyncState({});
+        assert.deepEqual([state.configured, state.server, state.generation, state.tokenKept], [true, syncUrl, 1, true]);
+        // An existing file that syncs with no server is not taken over.
+        const taken = await syncDone(await folderApiOf().startSyncFromServer({ ...input, fileName: 'beta.storey' }));
+        assert.deepEqual([taken.state, taken.error?.code], ['failed', 'ALREADY_EXISTS']);
+      },
+      bad: { server: 'https://storey.example', caPath: '', token: 'sty_abcdefgh', rememberToken: true, area: null, name: 'x' },
+    },
+    startSync: {
+      good: async () => {
+        await assert.rejects(api.startSync({}), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+        const job = await syncDone(await folderApiOf().startSync({}));
+        assert.equal(job.state, 'done', JSON.stringify(job.error));
+        assert.deepEqual([job.kind, job.summary?.applied, job.summary?.generation], ['sync', false, 1]);
+        syncJobId = job.id;
+      },
+      bad: { token: 'two words' },
+    },
+    getSyncJob: {
+      good: async () => {
+        assert.equal((await folderApiOf().getSyncJob({ jobId: syncJobId })).state, 'done');
+        await assert.rejects(folderApiOf().getSyncJob({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: {},
+    },
+    cancelSync: {
+      good: async () => {
+        // A finished sync stays as it ended; cancelling a running one is in test/sync/sync-jobs.test.ts.
+        assert.equal((await folderApiOf().cancelSync({ jobId: syncJobId })).state, 'done');
+        await assert.rejects(folderApiOf().cancelSync({ jobId: 'nope' }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_FOUND');
+      },
+      bad: { jobId: '' },
+    },
+    forgetSyncToken: {
+      good: async () => {
+        assert.deepEqual(await folderApiOf().forgetSyncToken({}), { forgotten: true });
+        assert.equal((await folderApiOf().getSyncState({})).tokenKept, false);
+        await assert.rejects(folderApiOf().startSync({}), (e: unknown) => e instanceof StoreyError && e.code === 'UNAUTHORIZED');
+      },
+      bad: { everything: true },
     },
   };
 

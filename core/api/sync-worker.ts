@@ -1,0 +1,65 @@
+/**
+ * Runs one sync on a worker thread, so the host's event loop (the Electron main process, the web host) keeps
+ * answering while SQLite stages, writes tiles and applies a generation. Progress and the outcome go back as messages;
+ * a 'cancel' message aborts the sync's AbortSignal (requests in flight stop; the project keeps its last whole
+ * generation and the next sync resumes). The token lives only in this thread's memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorPayload } from '../../common/errors.js';
+import { ProjectFile } from '../project/project-file.js';
+import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../sync/sync-client.js';
+import type { Area } from '../sync/area.js';
+
+export type SyncWorkerData =
+  | { mode: 'sync'; projectPath: string; token: string; paceMs?: number }
+  | { mode: 'create'; projectPath: string; token: string; settings: { name: string; server: string; caPath: string; area: Area | null }; paceMs?: number };
+
+export type SyncWorkerMessage =
+  | { type: 'progress'; progress: SyncProgress }
+  | { type: 'done'; summary: SyncSummary }
+  | { type: 'failed'; error: { code: string; message: string } };
+
+const port = parentPort!;
+const data = workerData as SyncWorkerData;
+const cancel = new AbortController();
+port.on('message', (message: { type?: string }) => {
+  if (message?.type === 'cancel') cancel.abort();
+});
+// The port must not keep the thread alive once the sync has ended.
+port.unref();
+
+const post = (message: SyncWorkerMessage) => port.postMessage(message);
+const pause = data.paceMs ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+let lastAt = 0;
+let lastPhase = '';
+const onProgress = (progress: SyncProgress) => {
+  const now = Date.now();
+  // A message per phase change and at most ten a second otherwise: the host polls a few times a second.
+  if (progress.phase !== lastPhase || now - lastAt >= 100) {
+    lastAt = now;
+    lastPhase = progress.phase;
+    post({ type: 'progress', progress });
+  }
+  // Tests only: slows a small sync down so its progress and cancel can be watched (blocks only this thread).
+  if (pause && data.paceMs) Atomics.wait(pause, 0, 0, data.paceMs);
+};
+
+const options: SyncOptions = { token: data.token, onProgress, signal: cancel.signal };
+let project: ProjectFile | undefined;
+try {
+  let summary: SyncSummary;
+  if (data.mode === 'create') {
+    const created = await createProjectFromServer(data.projectPath, data.settings, options);
+    project = created.project;
+    summary = created.summary;
+  } else {
+    // The host's process holds the project's write lock; this thread works under it.
+    project = ProjectFile.open(data.projectPath, { withoutLock: true });
+    summary = await syncProject(project, options);
+  }
+  post({ type: 'done', summary });
+} catch (error) {
+  post({ type: 'failed', error: toErrorPayload(error) });
+} finally {
+  project?.close();
+}
