@@ -69,18 +69,23 @@ export function footprintFromGeoJson(geometry: { type: string; coordinates: unkn
     const polygon: Polygon = [];
     for (const ringIn of polygonIn) {
       if (!Array.isArray(ringIn)) throw new GeometryProblem('a ring is not an array of positions');
-      const positions = ringIn.map(asPosition);
+      // The file's own arrays are checked and read in place; only a ring left open is copied (to close it).
+      for (let i = 0; i < ringIn.length; i++) asPosition(ringIn[i]);
+      let positions = ringIn as number[][];
       const given = positions.length;
       const first = positions[0];
-      const last = positions[positions.length - 1];
-      if (first && last && (first[0] !== last[0] || first[1] !== last[1])) positions.push(first);
+      const last = positions[given - 1];
+      if (first && last && (first[0] !== last[0] || first[1] !== last[1])) positions = [...positions, first];
       if (positions.length < 4) throw new GeometryProblem(`a ring has ${given} positions; a closed polygon ring needs at least 4`);
       if (ringSelfIntersects(positions)) throw new GeometryProblem('a ring intersects itself');
       if (Math.abs(signedArea(positions)) === 0) throw new GeometryProblem('a ring has no area');
-      for (const p of positions) {
+      const ring: Ring = [];
+      for (let i = 0; i < positions.length; i++) {
+        const p = positions[i]!;
         if (p.length > 2 && !noDataHeights.includes(p[2]!)) zValues.push(p[2]!);
+        ring.push(transform(p[0]!, p[1]!));
       }
-      polygon.push(positions.map((p) => transform(p[0]!, p[1]!)) as Ring);
+      polygon.push(ring);
     }
     polygons.push(polygon);
   }

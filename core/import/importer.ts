@@ -25,14 +25,23 @@ export interface ImportOptions {
   shouldCancel?: () => boolean;
 }
 
+/** Anything that can say where it came from (a row, a city object). */
+interface Placed {
+  readonly where: string;
+}
+
 /** Counts by reason, with the first few places, for the report. */
 class Tally {
   private readonly entries = new Map<string, { count: number; examples: string[] }>();
-  add(reason: string, where: string): void {
-    const entry = this.entries.get(reason) ?? { count: 0, examples: [] };
+  /** `where` may be a row: its place is only spelt out for the first few examples, not for every row counted. */
+  add(reason: string, where: string | Placed): void {
+    let entry = this.entries.get(reason);
+    if (!entry) {
+      entry = { count: 0, examples: [] };
+      this.entries.set(reason, entry);
+    }
     entry.count++;
-    if (entry.examples.length < 5) entry.examples.push(where);
-    this.entries.set(reason, entry);
+    if (entry.examples.length < 5) entry.examples.push(typeof where === 'string' ? where : where.where);
   }
   list() {
     return [...this.entries].map(([reason, e]) => ({ reason, count: e.count, examples: e.examples })).sort((a, b) => b.count - a.count);
@@ -77,9 +86,16 @@ export function assignInputs(profile: Profile, files: string[]): { assigned: Arr
   return { assigned, ignored };
 }
 
-// Ids are compared in lower case. V8 returns a string that lower-casing leaves alone as it is, so the many ids
-// already in lower case (UUIDs, numbers) cost no new string.
-const lc = (value: string) => value.toLowerCase();
+// Ids are compared in lower case. toLowerCase() makes a new string even when nothing changes (V8 11, Node 20), so
+// ids already in lower case (most UUIDs and numbers) are handed back as they are: no garbage, and the Map lookups
+// that follow reuse the hash the string already carries.
+const lc = (value: string): string => {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) return value.toLowerCase();
+  }
+  return value;
+};
 
 /** SQLite's order for `ORDER BY length(text), text` (characters, then BINARY: UTF-8 bytes, i.e. code points). */
 function shorterThenEarlier(a: string, b: string): boolean {
@@ -109,6 +125,8 @@ function codePointLength(text: string): number {
   }
   return length;
 }
+
+const numericText = /^-?(0|[1-9]\d{0,8})(\.\d+)?$/;
 
 /** Reads one row's fields through the profile: empty and no-data values are null, codes stay strings. */
 class FieldReader {
@@ -174,8 +192,10 @@ class FieldReader {
       else if (typeof value === 'object') out[column] = JSON.stringify(value);
       // Numbers written as text become numbers (so they can be styled by classes); codes with leading zeros
       // ("0461") and long digit strings (registry ids such as BAG's 503100000000035) stay text.
-      else if (typeof value === 'string' && /^-?(0|[1-9]\d{0,8})(\.\d+)?$/.test(value.trim())) out[column] = Number(value.trim());
-      else out[column] = value as string | number | boolean;
+      else if (typeof value === 'string') {
+        const text = value.trim();
+        out[column] = numericText.test(text) ? Number(text) : value;
+      } else out[column] = value as string | number | boolean;
     }
     return out;
   }
@@ -308,7 +328,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     loaded.push(item);
   }
   /** A row that cannot be used: counted under its reason (a problem or a failed join) and against its file. */
-  const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string) => {
+  const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string | Placed) => {
     tally.add(reason, where);
     item.stats.rowsSkipped++;
   };
@@ -336,7 +356,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipRow(item, skipped, 'ground height row without an id', row.where);
+        skipRow(item, skipped, 'ground height row without an id', row);
         continue;
       }
       const x = item.fields.number(row, 'x');
@@ -347,7 +367,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
 
   interface Footprint {
     id: string;
-    where: string;
+    place: Placed;
     polygons: Polygon[];
     roofZ: number | null;
     groundZ: number | null;
@@ -359,7 +379,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.text(row, 'building') ?? item.fields.id(row);
       if (!id) {
-        skipRow(item, skipped, 'footprint without a building id', row.where);
+        skipRow(item, skipped, 'footprint without a building id', row);
         continue;
       }
       let shape;
@@ -367,20 +387,21 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         shape = footprintFromGeoJson(row.geometry, transform, profile.noDataHeights);
       } catch (error) {
         if (!(error instanceof GeometryProblem)) throw error;
-        skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row.where);
+        skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row);
         continue;
       }
       const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
-      const existing = footprints.get(lc(id));
+      const key = lc(id);
+      const existing = footprints.get(key);
       if (existing) {
         // Several polygons for one building id: parts of one building, merged into a valid multipolygon.
         const merged = mergeFootprintParts([...existing.polygons, ...shape.polygons]);
         existing.polygons = merged.polygons;
-        if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row.where);
+        if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row);
         if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
-        joins.add('footprints sharing a building id (merged into one multipolygon)', row.where);
+        joins.add('footprints sharing a building id (merged into one multipolygon)', row);
       } else {
-        footprints.set(lc(id), { id, where: row.where, polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
+        footprints.set(key, { id, place: row, polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
       }
     }
   }
@@ -401,7 +422,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const building = item.fields.text(row, 'building');
       const level = item.fields.number(row, 'level') ?? levelOfLabel(item.fields.text(row, 'label'), profile.levels);
-      if (building && level !== null && level >= 0) floorsAboveGroundOf.set(lc(building), (floorsAboveGroundOf.get(lc(building)) ?? 0) + 1);
+      if (building && level !== null && level >= 0) {
+        const key = lc(building);
+        floorsAboveGroundOf.set(key, (floorsAboveGroundOf.get(key) ?? 0) + 1);
+      }
     }
   }
 
@@ -410,24 +434,25 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipRow(item, skipped, 'building without an id', row.where);
+        skipRow(item, skipped, 'building without an id', row);
         continue;
       }
-      if (buildings.has(lc(id))) {
-        skipRow(item, skipped, 'building id seen before in this import (first row kept)', row.where);
+      const key = lc(id);
+      if (buildings.has(key)) {
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', row);
         continue;
       }
-      const footprint = footprints.get(lc(id));
-      if (footprint) usedFootprints.add(lc(id));
-      else joins.add('registry buildings without a footprint (imported without geometry)', row.where);
+      const footprint = footprints.get(key);
+      if (footprint) usedFootprints.add(key);
+      else joins.add('registry buildings without a footprint (imported without geometry)', row);
       const groundKey = item.fields.text(row, 'groundHeightKey');
       const ground = groundKey ? groundHeights.get(lc(groundKey)) : undefined;
-      if (groundKey && !ground) joins.add('buildings whose ground-height key is not in the ground heights', row.where);
+      if (groundKey && !ground) joins.add('buildings whose ground-height key is not in the ground heights', row);
       const groundZ = item.fields.number(row, 'groundHeight') ?? ground?.height ?? footprint?.groundZ ?? null;
       const roofZ = item.fields.number(row, 'roofHeight') ?? footprint?.roofZ ?? null;
-      const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(lc(id)) ?? null;
+      const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(key) ?? null;
       const useCode = item.fields.text(row, 'use');
-      buildings.set(lc(id), {
+      buildings.set(key, {
         registryId: canonicalId('buildings', id),
         footprint: footprint?.polygons ?? [],
         name: item.fields.text(row, 'name'),
@@ -448,7 +473,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const hasRegistry = ofKind('buildings').length > 0;
   for (const [key, footprint] of footprints) {
     if (usedFootprints.has(key)) continue;
-    if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.where);
+    if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.place);
     const floorCount = floorsAboveGroundOf.get(key) ?? null;
     buildings.set(key, {
       registryId: canonicalId('buildings', footprint.id),
@@ -465,12 +490,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const row: SourceRow = { where: city.where, values: city.attributes };
       const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
       if (id === null || id === undefined) {
-        skipRow(item, skipped, `city object without the id attribute "${item.input.id}"`, city.where);
+        skipRow(item, skipped, `city object without the id attribute "${item.input.id}"`, city);
         continue;
       }
       const registryId = canonicalId('buildings', String(id));
       if (buildings.has(lc(registryId))) {
-        skipRow(item, skipped, 'building id seen before in this import (first row kept)', city.where);
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', city);
         continue;
       }
       const floorCount = item.fields.number(row, 'floorCount');
@@ -512,12 +537,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const id = item.fields.id(row);
       const buildingKey = item.fields.text(row, 'building');
       if (!id) {
-        skipRow(item, skipped, 'floor without an id', row.where);
+        skipRow(item, skipped, 'floor without an id', row);
         continue;
       }
       const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
       if (!building) {
-        skipRow(item, joins, "floors whose building is not in the registry (skipped)", row.where);
+        skipRow(item, joins, "floors whose building is not in the registry (skipped)", row);
         continue;
       }
       const label = item.fields.text(row, 'label') ?? '';
@@ -563,8 +588,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const buildingKey = item.fields.text(row, 'building');
       const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
       if (!id || !building) {
-        if (!id) skipped.add('stairwell without an id', row.where);
-        else skipRow(item, joins, 'stairwells whose building is not in the registry (skipped)', row.where);
+        if (!id) skipped.add('stairwell without an id', row);
+        else skipRow(item, joins, 'stairwells whose building is not in the registry (skipped)', row);
         continue;
       }
       const elevator = item.fields.text(row, 'elevator');
@@ -587,7 +612,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipRow(item, skipped, 'unit without an id', row.where);
+        skipRow(item, skipped, 'unit without an id', row);
         continue;
       }
       const floorKey = item.fields.text(row, 'floor');
@@ -597,10 +622,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const buildingKey = item.fields.text(row, 'building');
       const buildingId = floor?.buildingId ?? stairwell?.buildingId ?? (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined);
       if (!buildingId) {
-        skipRow(item, joins, 'units with no floor, stairwell or building in the registry (skipped)', row.where);
+        skipRow(item, joins, 'units with no floor, stairwell or building in the registry (skipped)', row);
         continue;
       }
-      if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row.where);
+      if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row);
       const addressId = item.fields.text(row, 'address');
       if (addressId) buildingOfAddress.set(lc(addressId), buildingId);
       const useCode = item.fields.text(row, 'use');
@@ -624,7 +649,9 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const key = item.fields.text(row, 'groundHeightKey');
       const id = item.fields.id(row);
-      if (key && id && !buildingByGroundKey.has(lc(key))) buildingByGroundKey.set(lc(key), buildings.get(lc(id))?.registryId ?? id);
+      if (!key || !id) continue;
+      const lower = lc(key);
+      if (!buildingByGroundKey.has(lower)) buildingByGroundKey.set(lower, buildings.get(lc(id))?.registryId ?? id);
     }
   }
   const addresses = new Map<string, AddressRecord>();
@@ -633,11 +660,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
-        skipRow(item, skipped, 'address without an id', row.where);
+        skipRow(item, skipped, 'address without an id', row);
         continue;
       }
-      if (addresses.has(lc(id))) {
-        skipRow(item, skipped, 'address id seen before in this import (first row kept)', row.where);
+      const key = lc(id);
+      if (addresses.has(key)) {
+        skipRow(item, skipped, 'address id seen before in this import (first row kept)', row);
         continue;
       }
       const parts = {
@@ -655,7 +683,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       ].filter((s) => s !== '').join(', ');
       const fullText = item.fields.text(row, 'text') ?? composed;
       if (!fullText) {
-        skipRow(item, skipped, 'address without text or parts to build it from', row.where);
+        skipRow(item, skipped, 'address without text or parts to build it from', row);
         continue;
       }
       let point: [number, number] | null = null;
@@ -668,16 +696,17 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         if (xy) point = transform(xy[0], xy[1]);
       }
       const houseKey = item.fields.text(row, 'houseNumberKey');
-      if (!point && houseKey) point = groundHeights.get(lc(houseKey))?.point ?? null;
+      const houseLower = houseKey ? lc(houseKey) : null;
+      if (!point && houseLower) point = groundHeights.get(houseLower)?.point ?? null;
       const buildingKey = item.fields.text(row, 'building');
       const buildingId =
         (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined) ??
-        buildingOfAddress.get(lc(id)) ??
-        (houseKey ? stairwellByHouseNumber.get(lc(houseKey)) ?? buildingByGroundKey.get(lc(houseKey)) : undefined) ??
+        buildingOfAddress.get(key) ??
+        (houseLower ? stairwellByHouseNumber.get(houseLower) ?? buildingByGroundKey.get(houseLower) : undefined) ??
         null;
-      if (!buildingId) joins.add('addresses not linked to a building', row.where);
-      if (!point) joins.add('addresses without a position', row.where);
-      addresses.set(lc(id), { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
+      if (!buildingId) joins.add('addresses not linked to a building', row);
+      if (!point) joins.add('addresses without a position', row);
+      addresses.set(key, { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
     }
   }
   for (const unit of units.values()) {

@@ -31,8 +31,9 @@ function upsert(db: ProjectFile['db'], table: string, columns: string[]): Upsert
   const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
   return {
     run(values, isNew) {
-      if (isNew !== true && update.run(...values.slice(1), values[0]).changes > 0) return undefined;
-      return Number(insert.run(...values).lastInsertRowid);
+      // Arrays bind as positional parameters (several are taken in order): no spread into an argument list per row.
+      if (isNew !== true && update.run(values.slice(1), values[0]).changes > 0) return undefined;
+      return Number(insert.run(values).lastInsertRowid);
     },
   };
 }
