@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { operations, syncOperationNames, type SyncOperationName } from '../../common/contract.js';
 import type { ApiResult } from '../../common/operations.js';
@@ -54,18 +54,6 @@ export class SessionTokens implements SyncTokenKeeper {
 /** A host that cannot keep tokens safely: the token is asked for at each sync. */
 export const noTokenKeeper: SyncTokenKeeper = { storage: 'ask', recall: () => undefined, remember: () => false, forget: () => {} };
 
-/**
- * Starts the sync worker that sits beside the running code: the bundled sync-worker.mjs (dist/cli, dist/desktop), or
- * the .ts source under tsx (tests, development), in which case tsx's loader is registered in the worker first.
- */
-export function spawnSyncWorker(data: SyncWorkerData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./sync-worker.mjs', here), { workerData: data });
-  const source = new URL('./sync-worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`, { eval: true, workerData: data });
-}
-
 export interface SyncHostContext {
   /** The open project, if any. */
   project(): ProjectFile | undefined;
@@ -74,7 +62,8 @@ export interface SyncHostContext {
   /** Where a new project goes: the web host's folder (fileName checked there), the desktop's save dialog (null: cancelled). */
   newProjectPath(fileName: string | undefined, suggested: string): Promise<string | null>;
   tokens: SyncTokenKeeper;
-  spawn?: (data: SyncWorkerData) => Worker;
+  /** Starts core/api/sync-worker with its data (hosts know where its module is: source or bundle). */
+  spawn: (data: SyncWorkerData) => Worker;
   /** The host serves read-only (storey serve --read-only): no sync. */
   readOnly?: boolean;
   /** Tests only: a pause per progress report in the worker, so a small sync's progress and cancel can be watched. */
@@ -219,7 +208,7 @@ export class SyncJobs {
         progress: { phase: 'starting', items: 0, itemsTotal: null, bytes: 0, bytesPerSecond: 0, secondsLeft: null },
         summary: null, error: null, tokenKept: false, opened: false,
       },
-      worker: (this.context.spawn ?? spawnSyncWorker)(data),
+      worker: this.context.spawn(data),
       startedAt: Date.now(),
     };
     this.jobs.set(id, running);

@@ -11,6 +11,7 @@ import { withBriefings } from '../brief-render/briefing-dispatch.js';
 import type { ProjectFile } from '../../core/project/project-file.js';
 import { checkProjectFileName, Workspace } from '../../core/workspace/workspace.js';
 import { SessionTokens, SyncJobs, withSync } from '../../core/api/sync-jobs.js';
+import { spawnSyncWorker } from '../../core/api/sync-worker-url.js';
 import { defaultStateFile } from '../../core/paths.js';
 import { StoreyError } from '../../common/errors.js';
 import { ImportJobs } from '../../core/import/import-jobs.js';
@@ -156,6 +157,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return join(resolve(folder), checkProjectFileName(fileName ?? suggested));
     },
     tokens: new SessionTokens(),
+    spawn: spawnSyncWorker,
     readOnly: options.readOnly ?? false,
     paceMs: options.syncPaceMs,
   });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type { SyncJob } from '../../common/sync.js';
 import { StoreyError } from '../../common/errors.js';
 import { saveNote, deleteNote } from '../../core/api/views-notes.js';
+import { spawnSyncWorker } from '../../core/api/sync-worker-url.js';
 import { checkCaFile, listSyncConflicts, noTokenKeeper, SessionTokens, SyncJobs, withSync, type SyncHostContext } from '../../core/api/sync-jobs.js';
 import { importRegistry } from '../../core/import/importer.js';
 import { loadProfile } from '../../core/import/profile.js';
@@ -50,6 +51,7 @@ function host(extra: Partial<SyncHostContext> = {}): SyncHostContext {
     },
     newProjectPath: async (fileName, suggested) => join(dir, `${fileName ?? suggested}.storey`),
     tokens,
+    spawn: spawnSyncWorker,
     ...extra,
   };
 }
