@@ -185,6 +185,11 @@ export const ImportJob = z.object({
   progress: ImportProgress,
   report: ImportReport.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /**
+   * A registry import that landed but whose tiling step (the buildings as 3D Tiles for the city view) failed: why.
+   * The import stands and the city is drawn from the registry until the buildings are tiled again.
+   */
+  tilingError: z.string().nullable().optional(),
 });
 export type ImportJob = z.infer<typeof ImportJob>;
 

@@ -43,6 +43,19 @@ export function openImportDialog(api: StoreyApi, onImported: () => void, onError
         .slice(0, 8)
         .map((t) => h('p', { class: 'small' }, h('strong', {}, formatNumber(t.count)), ` ${t.reason} `, h('span', { class: 'muted' }, `(e.g. ${t.examples[0] ?? ''})`))),
     );
+  /**
+   * The import landed but tiling the buildings for the city view failed: said plainly, because the city then looks
+   * and behaves as before (drawn from the registry) and nothing else would tell the person.
+   */
+  const tilingNotice = (reason: string) => {
+    const command = h('code', {}, 'storey tile PROJECT.storey');
+    void api.getProjectInfo({}).then((info) => (command.textContent = `storey tile ${info.fileName}`), () => undefined);
+    return h('div', { class: 'import-tiling-failed', role: 'alert' },
+      h('p', {}, h('strong', {}, 'The import stands, but the buildings were not tiled for the city view. ')),
+      h('p', { class: 'small' }, `Tiling failed: ${reason}`),
+      h('p', { class: 'small' }, 'The city is drawn from the registry instead: every building, floor and attribute is there, but a large city draws more slowly. To tile again, run ', command, ' on this computer, or import again.'),
+    );
+  };
   const stopPolling = () => clearInterval(timer);
   const poll = async () => {
     if (!job) return;
@@ -61,7 +74,7 @@ export function openImportDialog(api: StoreyApi, onImported: () => void, onError
     start.disabled = false;
     cancel.textContent = 'Close';
     if (job.state === 'done' && job.report) {
-      status.replaceChildren(reportView(job.report));
+      status.replaceChildren(...(job.tilingError ? [tilingNotice(job.tilingError)] : []), reportView(job.report));
       onImported();
     } else {
       status.replaceChildren(h('p', { class: job.state === 'cancelled' ? 'muted' : 'error-text' }, job.error?.message ?? `Import ${job.state}.`));

@@ -59,10 +59,10 @@ export class ImportJobs {
     this.jobs.set(id, running);
     const data: ImportWorkerData = { projectPath: this.projectPath, profile, inputs, cancelFlag: flag, passphrase: this.passphrase };
     const worker = this.spawn(data);
-    worker.on('message', (message: { type: string; progress?: ImportJob['progress']; report?: ImportJob['report']; error?: ImportJob['error'] }) => {
+    worker.on('message', (message: { type: string; progress?: ImportJob['progress']; report?: ImportJob['report']; error?: ImportJob['error']; tilingError?: string | null }) => {
       if (message.type === 'progress' && message.progress) running.job.progress = message.progress;
       if (message.type === 'done') {
-        running.job = { ...running.job, state: 'done', report: message.report ?? null, progress: { phase: 'done', detail: 'import finished', done: 1, total: 1 } };
+        running.job = { ...running.job, state: 'done', report: message.report ?? null, tilingError: message.tilingError ?? null, progress: { phase: 'done', detail: 'import finished', done: 1, total: 1 } };
         this.onFinished();
       }
       if (message.type === 'failed') {

@@ -36,16 +36,19 @@ async function runRegistryImport(data: ImportWorkerData): Promise<void> {
     });
     // The city view draws buildings from 3D Tiles: tile what the import changed, here, off the host's thread. The
     // import has landed; a failure to tile only leaves the view drawing the registry.
+    let tilingError: string | null = null;
     if (Atomics.load(cancelled, 0) !== 1) {
       try {
         await tileAfterChange(project, (done, total) =>
           parentPort!.postMessage({ type: 'progress', progress: { phase: 'tiling', detail: `3D Tiles: ${done} of ${total} buildings`, done, total } }),
         );
       } catch (error) {
-        console.error(`Tiling after the import failed: ${error instanceof Error ? error.message : String(error)}`);
+        tilingError = error instanceof Error ? error.message : String(error);
+        console.error(`Tiling after the import failed: ${tilingError}`);
       }
     }
-    parentPort!.postMessage({ type: 'done', report });
+    // The job says so too, so the import dialog can tell the person (not only the log).
+    parentPort!.postMessage({ type: 'done', report, tilingError });
   } catch (error) {
     parentPort!.postMessage({ type: 'failed', error: toErrorPayload(error) });
   } finally {
