@@ -20,6 +20,7 @@ import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProje
 import { printHooks } from './print-view.js';
 import { openBriefingDialog } from './briefing-dialog.js';
 import { mountLayerPanel, type LayerPanelControls } from './layer-panel.js';
+import { isSyncShortcut, showNewFromServer, showPendingSyncSummary, syncNow, type SyncDialogHooks } from './sync-dialog.js';
 
 const api = connectApi();
 
@@ -376,7 +377,16 @@ function flash(text: string): void {
   setTimeout(() => (elements.hint.hidden = true), 4000);
 }
 
+/** Sync dialogs: the project dialogs' hooks, and where the analyst is saved before the page reloads onto a generation. */
+function syncHooks(): SyncDialogHooks {
+  return { ...dialogHooks(), beforeReload: saveSession };
+}
+
 const fileCommands = {
+  newFromServer: () => void showNewFromServer(syncHooks()),
+  syncNow: () => {
+    if (info && !info.readOnly) void syncNow(syncHooks());
+  },
   newProject: () => void showProjectForm(dialogHooks(), null),
   open: () => void showProjectChooser(dialogHooks()),
   saveCopy: () => info && void saveCopy(dialogHooks(), info, flash),
@@ -399,6 +409,7 @@ function fileShortcut(event: KeyboardEvent): (() => void) | undefined {
   if (ctrl && key === 'n' && (event.altKey || hostInfo.host === 'desktop')) return fileCommands.newProject;
   if (ctrl && key === 'w' && (event.altKey || hostInfo.host === 'desktop')) return fileCommands.close;
   if (event.altKey && key === 'enter') return fileCommands.properties;
+  if (isSyncShortcut(event)) return fileCommands.syncNow;
   return undefined;
 }
 
@@ -421,6 +432,8 @@ function mountFileCommands(): void {
     entries: [
       { id: 'new', label: 'New project…', shortcut: desktop ? 'Ctrl+N' : 'Ctrl+Alt+N', run: fileCommands.newProject },
       { id: 'open', label: 'Open…', shortcut: 'Ctrl+O', run: fileCommands.open },
+      { id: 'new-from-server', label: 'New project from server…', run: fileCommands.newFromServer },
+      { id: 'sync-now', label: 'Sync now', shortcut: 'F9', run: fileCommands.syncNow, enabled: () => Boolean(info && !info.readOnly) },
       'recent',
       'separator',
       { id: 'save-copy', label: 'Save a copy…', shortcut: 'Ctrl+Shift+S', run: fileCommands.saveCopy, enabled: () => Boolean(info) },
@@ -608,6 +621,8 @@ async function start(): Promise<void> {
   setInterval(() => void saveSession().catch(() => undefined), 2000);
   addEventListener('pagehide', () => void saveSession().catch(() => undefined));
   document.body.dataset['state'] = 'ready';
+  // A sync that just landed a generation (or made this project): its summary, over the reloaded city.
+  showPendingSyncSummary();
   // Hooks for end-to-end tests and scripted screenshots: read-only views of state, no back doors into the API.
   (window as unknown as { storeyView: unknown }).storeyView = {
     globeState: () => ({ ...globe!.state }),

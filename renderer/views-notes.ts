@@ -1,5 +1,5 @@
 /** Saved views and notes: listed in the side panel, stored in the project file, restored on reopen. */
-import type { Note, SavedView, StoreyApi, ViewState } from '../common/contract.js';
+import type { Note, SavedView, StoreyApi, SyncConflict, ViewState } from '../common/contract.js';
 import { h } from './dom.js';
 
 export interface ViewsNotesHost {
@@ -24,6 +24,8 @@ export async function mountViewsNotes(container: HTMLElement, host: ViewsNotesHo
   let views: SavedView[] = [];
   let notes: Note[] = [];
   let selectedNote: string | null = null;
+  /** Notes changed here and on the server: both versions kept, marked until one of them is deleted. */
+  let conflicts: SyncConflict[] = [];
   const viewList = h('ul', { class: 'item-list', id: 'view-list' });
   const noteList = h('ul', { class: 'item-list', id: 'note-list' });
   const viewName = h('input', { id: 'view-name', placeholder: 'View name', maxlength: '200', 'aria-label': 'Name of the view to save' });
@@ -40,12 +42,23 @@ export async function mountViewsNotes(container: HTMLElement, host: ViewsNotesHo
             ),
           )),
     );
+  const conflictBadge = (id: string) => {
+    const conflict = conflicts.find((c) => c.kind === 'note' && (c.id === id || c.copyId === id));
+    if (!conflict) return null;
+    const server = conflict.id === id;
+    return h('span', {
+      class: 'conflict-badge',
+      'data-conflict': server ? 'server' : 'local',
+      title: `Sync conflict (${conflict.detectedAt.slice(0, 16).replace('T', ' ')}): ${server ? 'the server\u2019s version' : 'your version, kept as a copy'}. Both are kept; delete the one you do not want.`,
+    }, server ? 'conflict: server' : 'conflict: yours');
+  };
   const renderNotes = () => {
     noteList.replaceChildren(
       ...(notes.length === 0
         ? [h('li', { class: 'muted' }, 'No notes yet.')]
         : notes.map((n) =>
             h('li', { 'data-note-id': n.id, class: n.id === selectedNote ? 'selected' : '' },
+              conflictBadge(n.id),
               h('button', { class: 'link', type: 'button', onclick: () => { select(n.id); host.flyToNote(n); } }, n.text),
               host.readOnly ? null : h('button', { class: 'icon-button', type: 'button', 'aria-label': 'Delete note', onclick: () => void removeNote(n.id) }, '×'),
             ),
@@ -71,6 +84,8 @@ export async function mountViewsNotes(container: HTMLElement, host: ViewsNotesHo
     try {
       await host.api.deleteNote({ id });
       notes = notes.filter((n) => n.id !== id);
+      // Deleting one version of a conflict settles it.
+      conflicts = conflicts.filter((c) => c.id !== id && c.copyId !== id);
       if (selectedNote === id) selectedNote = null;
       renderNotes();
     } catch (error) {
@@ -127,7 +142,11 @@ export async function mountViewsNotes(container: HTMLElement, host: ViewsNotesHo
     ),
   );
   try {
-    [{ views }, { notes }] = await Promise.all([host.api.listViews({}), host.api.listNotes({})]);
+    [{ views }, { notes }, conflicts] = await Promise.all([
+      host.api.listViews({}),
+      host.api.listNotes({}),
+      host.api.getSyncState({}).then((state) => state.conflicts, () => []),
+    ]);
   } catch (error) {
     host.onError(error);
   }

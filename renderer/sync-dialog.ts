@@ -1,0 +1,453 @@
+/**
+ * Sync with the organisation's server, from the File menu: "New project from server…" (address, the organisation's
+ * CA file, token, what the server offers, the area, where to save) and "Sync now" (F9). Both run as a job on the
+ * host's worker thread: a progress bar with items, bytes, rate and time left, a cancel button, and a summary of
+ * what changed. After a generation lands the page reloads, so every panel shows the new generation whole (never
+ * half of one); the summary is shown again after the reload.
+ */
+import type { AreaOfInterest, HostInfo, StoreyApi, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../common/contract.js';
+import { formatNumber, h } from './dom.js';
+
+export interface SyncDialogHooks {
+  api: StoreyApi;
+  host: HostInfo;
+  onError: (error: unknown) => void;
+  /** The current view's extent, for "use the current view". */
+  viewExtent?: () => AreaOfInterest | null;
+  /** Two clicks on the globe; null when cancelled. */
+  drawArea?: () => Promise<AreaOfInterest | null>;
+  /** Remembers where the analyst is before the page reloads onto the synced generation. */
+  beforeReload?: () => Promise<void>;
+}
+
+/** The summary of a finished sync, carried across the reload that shows its generation. */
+const PENDING_SUMMARY = 'storey.syncSummary';
+
+const phaseLabels: Record<SyncJob['progress']['phase'], string> = {
+  starting: 'Starting',
+  manifest: 'Asking the server',
+  changes: 'Receiving changes',
+  tiles: 'Fetching tiles',
+  apply: 'Applying the generation',
+  items: 'Notes and views',
+  done: 'Done',
+};
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${formatNumber(bytes / 1024, 0)} KB`;
+  if (bytes < 1024 ** 3) return `${formatNumber(bytes / 1024 ** 2, 1)} MB`;
+  return `${formatNumber(bytes / 1024 ** 3, 2)} GB`;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${Math.ceil(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function formatArea(a: AreaOfInterest): string {
+  return [a.westDegrees, a.southDegrees, a.eastDegrees, a.northDegrees].map((v) => v.toFixed(4)).join(', ');
+}
+
+function modal(className: string, title: string): { dialog: HTMLDialogElement; close: () => void } {
+  const dialog = h('dialog', { class: `app-dialog sync-dialog ${className}`, 'aria-label': title }) as HTMLDialogElement;
+  const close = () => {
+    dialog.close();
+    dialog.remove();
+  };
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  return { dialog, close };
+}
+
+/** What the dialog says about keeping the token, and the checkbox when it can be kept. */
+function tokenKeeping(storage: TokenStorage): { element: HTMLElement; keep: () => boolean } {
+  if (storage === 'ask') {
+    return {
+      element: h('p', { class: 'muted small', id: 'sync-token-note' }, 'This computer offers no OS keychain Storey trusts, so the token is not kept: Storey asks for it at each sync. It is never written into the project.'),
+      keep: () => false,
+    };
+  }
+  const box = h('input', { type: 'checkbox', id: 'sync-keep-token', checked: true }) as HTMLInputElement;
+  const text = storage === 'keychain'
+    ? 'Keep the token in this computer\u2019s keychain for the next syncs'
+    : 'Keep the token for this session';
+  const note = storage === 'keychain'
+    ? 'Sealed by the operating system\u2019s keychain; never written into the project or a log.'
+    : 'In the browser the token is kept only in the Storey host\u2019s memory until it stops: never on disk, in the project or in a log.';
+  return {
+    element: h('div', {}, h('label', { class: 'checkbox' }, box, text), h('p', { class: 'muted small', id: 'sync-token-note' }, note)),
+    keep: () => box.checked,
+  };
+}
+
+function areaFields(initial: AreaOfInterest | null): { fields: HTMLElement; read: () => AreaOfInterest | null; set: (a: AreaOfInterest | null) => void } {
+  const make = (id: string, label: string, min: number, max: number) =>
+    h('input', { type: 'number', id, step: 'any', min: String(min), max: String(max), 'aria-label': label, placeholder: label }) as HTMLInputElement;
+  const west = make('sync-west', 'West', -180, 180);
+  const south = make('sync-south', 'South', -90, 90);
+  const east = make('sync-east', 'East', -180, 180);
+  const north = make('sync-north', 'North', -90, 90);
+  const set = (a: AreaOfInterest | null) => {
+    west.value = a ? a.westDegrees.toFixed(5) : '';
+    south.value = a ? a.southDegrees.toFixed(5) : '';
+    east.value = a ? a.eastDegrees.toFixed(5) : '';
+    north.value = a ? a.northDegrees.toFixed(5) : '';
+  };
+  set(initial);
+  const read = (): AreaOfInterest | null => {
+    const values = [west, south, east, north].map((i) => i.value.trim());
+    if (values.every((v) => v === '')) return null;
+    const [w, s, e, n] = values.map(Number) as [number, number, number, number];
+    if (values.some((v) => v === '') || [w, s, e, n].some((v) => !Number.isFinite(v))) throw new Error('Give all four edges of the area, in degrees, or none (all the token may see).');
+    if (!(w < e && s < n)) throw new Error('The area needs west < east and south < north.');
+    return { westDegrees: w, southDegrees: s, eastDegrees: e, northDegrees: n };
+  };
+  const fields = h('div', { class: 'aoi-grid' },
+    h('span', {}), h('label', {}, 'North', north), h('span', {}),
+    h('label', {}, 'West', west), h('span', {}), h('label', {}, 'East', east),
+    h('span', {}), h('label', {}, 'South', south), h('span', {}),
+  );
+  return { fields, read, set };
+}
+
+function offerView(offer: SyncServerOffer): HTMLElement {
+  return h('div', { class: 'sync-offer', id: 'sync-offer' },
+    h('p', {}, `Token “${offer.tokenName}”: generation ${offer.generation}, ${formatNumber(offer.counts.records)} records and ${formatNumber(offer.counts.tiles)} tiles${offer.area ? ` in its area (${formatArea(offer.area)})` : ' (no area limit)'}${offer.fields ? `; fields: ${offer.fields.join(', ')}` : ''}.`),
+    offer.layers.length
+      ? h('ul', { class: 'sync-layers' }, ...offer.layers.map((l) => h('li', {}, `${l.name} `, h('span', { class: 'muted' }, `(${l.kind})`))))
+      : h('p', { class: 'muted small' }, 'No tile layers.'),
+    h('p', { class: 'muted small' }, 'Every layer the token may see comes at every zoom level (version 1 of the sync protocol offers no choice of layers or zooms); the area below limits what comes.'),
+  );
+}
+
+/** Progress: phase, a bar, items, bytes, rate and time left. */
+function progressView(job: SyncJob): HTMLElement {
+  const p = job.progress;
+  const bar = h('progress', { max: '1' }) as HTMLProgressElement;
+  // Without a total (asking, paging changes, applying) the bar runs indeterminate.
+  if (p.phase === 'done') bar.value = 1;
+  else if (p.itemsTotal) bar.value = Math.min(1, p.items / p.itemsTotal);
+  const items = p.phase === 'tiles' || p.phase === 'changes'
+    ? `${formatNumber(p.items)}${p.itemsTotal !== null ? ` of ${formatNumber(p.itemsTotal)}` : ''} ${p.phase === 'tiles' ? 'tiles' : 'changes'} · `
+    : '';
+  const left = p.secondsLeft !== null && p.secondsLeft > 0 ? ` · about ${formatSeconds(p.secondsLeft)} left` : '';
+  return h('div', { class: 'sync-progress', id: 'sync-progress', 'data-phase': p.phase },
+    h('div', { class: 'progress-label' }, `${phaseLabels[p.phase]} — ${job.fileName} ⇄ ${job.server}`),
+    bar,
+    h('div', { class: 'small', id: 'sync-progress-numbers' }, `${items}${formatBytes(p.bytes)} received at ${formatBytes(p.bytesPerSecond)}/s${left}`),
+  );
+}
+
+/** What a finished sync changed. */
+export function summaryView(job: SyncJob): HTMLElement {
+  const s = job.summary!;
+  const row = (label: string, put: number, deleted: number) => h('tr', {}, h('td', {}, label), h('td', { class: 'num' }, formatNumber(put)), h('td', { class: 'num' }, formatNumber(deleted)));
+  const i = s.items;
+  return h('div', { class: 'sync-summary', id: 'sync-summary', 'data-generation': String(s.generation) },
+    h('p', { id: 'sync-summary-headline' }, s.applied
+      ? `${job.kind === 'create' ? 'Created from' : 'Synced with'} ${job.server}: generation ${s.generationBefore} → ${s.generation}.`
+      : `Already at the server’s generation ${s.generation}: records and tiles are current.`),
+    s.applied
+      ? h('table', { class: 'sync-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'added or changed'), h('th', { class: 'num' }, 'deleted'))),
+          h('tbody', {}, row('Records', s.records.put, s.records.delete), row('Tiles', s.tiles.put, s.tiles.delete), row('Layers', s.layers.put, s.layers.delete)),
+        )
+      : null,
+    h('p', { id: 'sync-summary-items' }, `Notes and views: ${formatNumber(i.pulled)} received, ${formatNumber(i.pushed)} sent.`),
+    i.conflicts
+      ? h('p', { class: 'sync-conflicts', id: 'sync-summary-conflicts' }, `${i.conflicts} changed here and on the server: both versions are kept and marked “conflict” in Views & notes. Delete the one you do not want.`)
+      : null,
+    h('p', { class: 'muted small' }, `Received ${formatBytes(s.bytesReceived)} (${formatNumber(s.blobsFetched)} tiles) in ${(s.durationMs / 1000).toFixed(1)} s.${job.tokenKept ? ' The token is kept for the next sync.' : ''}`),
+  );
+}
+
+/**
+ * Runs a started job in its dialog: polls progress, cancels on request, and at the end either reloads onto the new
+ * generation (the summary follows the reload) or shows the outcome in place.
+ */
+function followJob(hooks: SyncDialogHooks, started: SyncJob, dialog: HTMLDialogElement, status: HTMLElement, buttons: HTMLElement, onFailure: (job: SyncJob) => void): void {
+  let job = started;
+  const cancel = h('button', { type: 'button', id: 'sync-cancel' }, 'Cancel sync') as HTMLButtonElement;
+  buttons.replaceChildren(cancel);
+  status.replaceChildren(progressView(job));
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    cancel.textContent = 'Cancelling…';
+    void hooks.api.cancelSync({ jobId: job.id }).catch(hooks.onError);
+  });
+  // Escape would leave a sync running unseen: cancel it instead.
+  const onCancelEvent = (event: Event) => {
+    event.preventDefault();
+    if (job.state === 'running') cancel.click();
+  };
+  dialog.addEventListener('cancel', onCancelEvent);
+  const timer = setInterval(() => {
+    void hooks.api.getSyncJob({ jobId: job.id }).then((next) => {
+      job = next;
+      if (job.state === 'running') {
+        status.replaceChildren(progressView(job));
+        return;
+      }
+      clearInterval(timer);
+      dialog.removeEventListener('cancel', onCancelEvent);
+      const s = job.summary;
+      if (job.state === 'done' && s && (job.kind === 'create' || s.applied || s.items.pulled > 0)) {
+        // The host shows the new generation (or the new project) now: the page reloads onto it, whole.
+        sessionStorage.setItem(PENDING_SUMMARY, JSON.stringify(job));
+        status.replaceChildren(h('p', {}, 'Done; showing the new generation…'));
+        void (hooks.beforeReload?.() ?? Promise.resolve()).catch(() => undefined).finally(() => location.reload());
+        return;
+      }
+      if (job.state === 'done') {
+        status.replaceChildren(summaryView(job));
+        buttons.replaceChildren(h('button', { type: 'button', class: 'primary', id: 'sync-close', onclick: () => dialog.close() }, 'Close'));
+        return;
+      }
+      onFailure(job);
+    }, (error: unknown) => {
+      clearInterval(timer);
+      hooks.onError(error);
+    });
+  }, 250);
+}
+
+function failureView(job: SyncJob): HTMLElement {
+  const cancelled = job.state === 'cancelled';
+  return h('div', { id: 'sync-failure', 'data-code': job.error?.code ?? '' },
+    h('p', { class: cancelled ? '' : 'error-text' }, cancelled ? 'Sync cancelled.' : job.error?.message ?? `The sync ${job.state}.`),
+    h('p', { class: 'muted small' }, job.kind === 'create'
+      ? 'What arrived is kept in the file: create it again with the same name and server to continue where it stopped.'
+      : 'The project keeps its last whole generation; the next sync continues where this one stopped.'),
+  );
+}
+
+/** File ▸ New project from server… */
+export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
+  let state: SyncState;
+  try {
+    state = await hooks.api.getSyncState({});
+  } catch (error) {
+    hooks.onError(error);
+    return;
+  }
+  if (state.running) {
+    hooks.onError(new Error(`A sync of ${state.running.fileName} is running; wait for it or cancel it first (File ▸ Sync now shows it).`));
+    return;
+  }
+  const { dialog, close } = modal('sync-new', 'New project from server');
+  const server = h('input', { id: 'sync-server', type: 'url', required: true, placeholder: 'https://storey.example:8443', autocomplete: 'off', spellcheck: 'false' }) as HTMLInputElement;
+  const ca = h('input', { id: 'sync-ca', required: true, placeholder: '/path/to/organisation-ca.pem', autocomplete: 'off', spellcheck: 'false' }) as HTMLInputElement;
+  const token = h('input', { id: 'sync-token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'sty_…' }) as HTMLInputElement;
+  const keeping = tokenKeeping(state.tokenStorage);
+  const offer = h('div', { id: 'sync-offer-box', 'aria-live': 'polite' });
+  const check = h('button', { type: 'button', id: 'sync-check' }, 'Ask the server what it offers') as HTMLButtonElement;
+  const name = h('input', { id: 'sync-name', required: true, maxlength: '200', autocomplete: 'off' }) as HTMLInputElement;
+  const fileName = h('input', { id: 'sync-file', maxlength: '255', placeholder: 'from the name', autocomplete: 'off' }) as HTMLInputElement;
+  const area = areaFields(null);
+  const message = h('p', { class: 'form-message', role: 'alert' });
+  const status = h('div', { class: 'import-status', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'sync-start' }, 'Create and sync') as HTMLButtonElement;
+  const buttons = h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', onclick: close }, 'Cancel'), submit);
+
+  const areaButtons = h('div', { class: 'aoi-buttons' });
+  if (hooks.viewExtent) areaButtons.append(h('button', { type: 'button', id: 'sync-area-view', onclick: () => area.set(hooks.viewExtent!()) }, 'Use the current view'));
+  if (hooks.drawArea) {
+    areaButtons.append(h('button', { type: 'button', id: 'sync-area-draw', onclick: () => {
+      dialog.close();
+      void hooks.drawArea!().then((drawn) => {
+        document.body.append(dialog);
+        dialog.showModal();
+        if (drawn) area.set(drawn);
+      });
+    } }, 'Draw on the globe'));
+  }
+  areaButtons.append(h('button', { type: 'button', onclick: () => area.set(null) }, 'All the token may see'));
+
+  const readConnection = () => {
+    if (!/^https:\/\//i.test(server.value.trim())) throw new Error('The server address starts with https:// (e.g. https://storey.example:8443).');
+    if (!ca.value.trim()) throw new Error('Give the path of the organisation\u2019s CA file (PEM) on this computer.');
+    if (!token.value.trim()) throw new Error('Give the sync token the administrator made for you.');
+    return { server: server.value.trim(), caPath: ca.value.trim(), token: token.value.trim() };
+  };
+  check.addEventListener('click', () => {
+    let connection: ReturnType<typeof readConnection>;
+    let asked: AreaOfInterest | null;
+    try {
+      connection = readConnection();
+      asked = area.read();
+    } catch (error) {
+      message.textContent = (error as Error).message;
+      return;
+    }
+    message.textContent = '';
+    check.disabled = true;
+    offer.replaceChildren(h('p', { class: 'muted' }, 'Asking the server…'));
+    hooks.api.probeSyncServer({ ...connection, area: asked }).then((answer) => {
+      offer.replaceChildren(offerView(answer));
+      if (!name.value.trim()) name.value = answer.tokenName;
+    }, (error: unknown) => {
+      offer.replaceChildren();
+      message.textContent = error instanceof Error ? error.message : String(error);
+    }).finally(() => (check.disabled = false));
+  });
+
+  const inFolder = hooks.host.projectFolder !== null;
+  const form = h('form', { method: 'dialog' },
+    h('h2', {}, 'New project from server'),
+    h('p', { class: 'muted small' }, 'Takes an area of the organisation\u2019s registry and tiles offline; File ▸ Sync now (F9) keeps it current.'),
+    h('label', { for: 'sync-server' }, 'Server address'), server,
+    h('label', { for: 'sync-ca' }, 'Organisation CA file (path on this computer)'), ca,
+    h('label', { for: 'sync-token' }, 'Sync token'), token,
+    keeping.element,
+    h('div', { class: 'aoi-buttons' }, check),
+    offer,
+    h('fieldset', { class: 'aoi' }, h('legend', {}, 'Area to take offline (degrees, WGS84; empty: all the token may see)'), area.fields, areaButtons),
+    h('label', { for: 'sync-name' }, 'Project name'), name,
+    inFolder ? h('label', { for: 'sync-file' }, `File in “${hooks.host.projectFolder}”`) : null,
+    inFolder ? fileName : h('p', { class: 'muted small' }, 'Storey asks where to save the project when you start.'),
+    message,
+    status,
+    buttons,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    let input: Parameters<StoreyApi['startSyncFromServer']>[0];
+    try {
+      const connection = readConnection();
+      if (!name.value.trim()) throw new Error('Give the project a name.');
+      input = { ...connection, rememberToken: keeping.keep(), area: area.read(), name: name.value.trim(), ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}) };
+    } catch (error) {
+      message.textContent = (error as Error).message;
+      return;
+    }
+    message.textContent = '';
+    submit.disabled = true;
+    hooks.api.startSyncFromServer(input).then((job) => {
+      for (const field of form.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, fieldset button, #sync-check')) field.disabled = true;
+      followJob(hooks, job, dialog, status, buttons, (failed) => {
+        status.replaceChildren(failureView(failed));
+        for (const field of form.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, fieldset button, #sync-check')) field.disabled = false;
+        submit.disabled = false;
+        submit.textContent = 'Try again';
+        buttons.replaceChildren(h('button', { type: 'button', onclick: close }, 'Close'), submit);
+      });
+    }, (error: unknown) => {
+      submit.disabled = false;
+      const code = (error as { code?: string }).code;
+      message.textContent = code === 'CANCELLED' ? '' : error instanceof Error ? error.message : String(error);
+    });
+  });
+  dialog.append(form);
+  dialog.showModal();
+  server.focus();
+}
+
+/** File ▸ Sync now (F9): with the kept token at once, else after asking for it. */
+export async function syncNow(hooks: SyncDialogHooks): Promise<void> {
+  let state: SyncState;
+  try {
+    state = await hooks.api.getSyncState({});
+  } catch (error) {
+    hooks.onError(error);
+    return;
+  }
+  if (!state.configured && !state.running) {
+    hooks.onError(new Error('This project was not made from a server, so it has nothing to sync with. Use File ▸ New project from server… to take an area offline.'));
+    return;
+  }
+  const { dialog, close } = modal('sync-now', 'Sync now');
+  const status = h('div', { class: 'import-status', 'aria-live': 'polite' });
+  const buttons = h('div', { class: 'dialog-buttons' });
+  const serverName = state.server ? new URL(state.server).host : state.running?.server ?? '';
+  const heading = h('h2', {}, `Sync with ${serverName}`);
+  const info = h('p', { class: 'muted small' }, `At generation ${state.generation}${state.area ? `; area ${formatArea(state.area)}` : ''}.`);
+  dialog.append(heading, info, status, buttons);
+  dialog.showModal();
+
+  const askToken = (why: string | null) => {
+    const token = h('input', { id: 'sync-token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'sty_…' }) as HTMLInputElement;
+    const keeping = tokenKeeping(state.tokenStorage);
+    const go = h('button', { type: 'submit', class: 'primary', id: 'sync-start' }, 'Sync') as HTMLButtonElement;
+    const message = h('p', { class: 'form-message', role: 'alert' }, why ?? '');
+    const form = h('form', { method: 'dialog' },
+      h('label', { for: 'sync-token' }, 'Sync token'), token, keeping.element, message,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!token.value.trim()) {
+        message.textContent = 'Give the sync token the administrator made for you.';
+        return;
+      }
+      go.disabled = true;
+      start({ token: token.value.trim(), rememberToken: keeping.keep() }, (error) => {
+        go.disabled = false;
+        message.textContent = error;
+      });
+    });
+    go.addEventListener('click', (event) => {
+      event.preventDefault();
+      form.requestSubmit();
+    });
+    status.replaceChildren(form);
+    buttons.replaceChildren(h('button', { type: 'button', onclick: close }, 'Cancel'), go);
+    token.focus();
+  };
+
+  const onFailure = (job: SyncJob) => {
+    if (job.error?.code === 'UNAUTHORIZED') {
+      askToken(job.error.message);
+      return;
+    }
+    status.replaceChildren(failureView(job));
+    buttons.replaceChildren(
+      h('button', { type: 'button', onclick: close }, 'Close'),
+      h('button', { type: 'button', class: 'primary', id: 'sync-again', onclick: () => start({}, (error) => askToken(error)) }, 'Sync again'),
+    );
+  };
+
+  const start = (input: { token?: string; rememberToken?: boolean }, refused: (message: string) => void) => {
+    hooks.api.startSync(input).then(
+      (job) => followJob(hooks, job, dialog, status, buttons, onFailure),
+      (error: unknown) => {
+        const code = (error as { code?: string }).code;
+        const text = error instanceof Error ? error.message : String(error);
+        if (code === 'UNAUTHORIZED') refused(text);
+        else {
+          status.replaceChildren(h('p', { class: 'error-text' }, text));
+          buttons.replaceChildren(h('button', { type: 'button', onclick: close }, 'Close'));
+        }
+      },
+    );
+  };
+
+  if (state.running) followJob(hooks, state.running, dialog, status, buttons, onFailure);
+  else if (state.tokenKept) start({}, (error) => askToken(error));
+  else askToken(null);
+}
+
+/** After the reload that shows a synced generation: the summary of that sync. */
+export function showPendingSyncSummary(): void {
+  const text = sessionStorage.getItem(PENDING_SUMMARY);
+  if (!text) return;
+  sessionStorage.removeItem(PENDING_SUMMARY);
+  let job: SyncJob;
+  try {
+    job = JSON.parse(text) as SyncJob;
+    if (!job.summary) return;
+  } catch {
+    return;
+  }
+  const { dialog, close } = modal('sync-done', 'Sync finished');
+  dialog.append(
+    h('h2', {}, job.kind === 'create' ? `${job.fileName} is ready` : 'Sync finished'),
+    summaryView(job),
+    h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', class: 'primary', id: 'sync-close', onclick: close }, 'Close')),
+  );
+  dialog.showModal();
+}
+
+/** F9: Sync now (as in mail clients' send/receive); no browser or Storey key uses it. */
+export function isSyncShortcut(event: KeyboardEvent): boolean {
+  return event.key === 'F9' && !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
+}
