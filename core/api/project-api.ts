@@ -9,6 +9,10 @@ import { BriefingSpec, type BriefingJob, type BriefingResult, type BriefingSpecI
 import { briefingResult, composeBriefing } from '../brief/compose.js';
 import { BriefingJobs } from '../brief/briefing-jobs.js';
 import { recordBriefing } from '../brief/audit-briefing.js';
+import { briefingTotalSteps } from '../brief/briefing-jobs.js';
+import { chosenViews } from '../brief/chosen-views.js';
+import { mapRenderRequest, type MapRenderer } from '../brief/map-renderer.js';
+import { throwIfCancelled } from '../brief/types.js';
 import { recordExport, filterText } from '../project/audit.js';
 import { buildingsCsv, csvFileName, type BuildingSort } from './csv-export.js';
 import { decodePolygons } from '../project/gpkg-geometry.js';
@@ -80,12 +84,14 @@ export interface ImportServices {
 }
 
 export class ProjectApi implements ProjectScopedApi {
-  /** Briefings without map pages (this class renders no maps); the web host runs its own jobs with maps. */
+  /** Briefings, with map pages when the host gave a map renderer (the desktop); the web host runs its own jobs. */
   private readonly briefingJobs = new BriefingJobs();
 
   constructor(
     private readonly project: ProjectFile,
     private readonly imports?: ImportServices,
+    /** Draws the map pages of briefings (desktop: the app's own renderer); without one, views are NOT_SUPPORTED. */
+    private readonly maps?: MapRenderer,
   ) {}
 
   private importServices(): ImportServices {
@@ -118,7 +124,7 @@ export class ProjectApi implements ProjectScopedApi {
     return { deleted: views.deleteNote(this.project, id) };
   }
 
-  /** Composition only: hosts that render maps (the web host) answer this operation themselves. */
+  /** The web host answers this operation itself (main/brief-render/briefing-dispatch.ts). */
   async exportBriefing(input: BriefingSpecInput): Promise<BriefingResult> {
     const job = await this.briefingJobs.wait((await this.startBriefing(input)).id);
     if (job.result) return job.result;
@@ -127,12 +133,34 @@ export class ProjectApi implements ProjectScopedApi {
 
   async startBriefing(input: BriefingSpecInput): Promise<BriefingJob> {
     const spec = BriefingSpec.parse(input);
-    if (spec.viewIds.length) throw new StoreyError('NOT_SUPPORTED', 'This host cannot render map pages yet: leave out the saved views, or export the briefing from the web host or `storey brief`.');
+    const renderer = this.maps;
+    if (spec.viewIds.length && !renderer) throw new StoreyError('NOT_SUPPORTED', 'This host cannot render map pages: leave out the saved views, or export the briefing from the web host or `storey brief`.');
+    // Unknown views and buildings are refused now, before a job (and a renderer) starts.
+    const views = await chosenViews(this, spec.viewIds);
+    for (const id of spec.buildingIds) await this.getBuilding({ id });
     return this.briefingJobs.start(spec, async ({ signal, progress }) => {
+      const renderStarted = performance.now();
+      const maps = views.length && renderer ? await renderer.render(mapRenderRequest(views, spec.paper, spec.orientation, progress, briefingTotalSteps(spec), signal)) : [];
+      throwIfCancelled(signal);
+      const renderMs = performance.now() - renderStarted;
       const started = performance.now();
-      const composed = await composeBriefing({ api: this, project: this.project, spec, maps: [], progress, signal });
-      const result = briefingResult(spec, { ...composed, composeMs: performance.now() - started }, 0);
-      recordBriefing(this.project, spec, result, { via: 'workstation', target: result.fileName, destination: 'handed to the UI to save or open' });
+      const composed = await composeBriefing({
+        api: this,
+        project: this.project,
+        spec: { ...spec, viewIds: views.map((v) => v.id) },
+        maps,
+        progress,
+        signal,
+        renderer: maps.length && renderer ? `Rendered by ${renderer.description} at ${maps[0]!.widthPx} × ${maps[0]!.heightPx} px per map.` : 'No map pages in this briefing.',
+      });
+      throwIfCancelled(signal);
+      const result = briefingResult(spec, { ...composed, composeMs: performance.now() - started }, renderMs);
+      recordBriefing(this.project, spec, result, {
+        via: 'workstation',
+        target: result.fileName,
+        destination: 'handed to the UI to save or open',
+        viewNames: views.map((v) => v.name),
+      });
       return result;
     });
   }

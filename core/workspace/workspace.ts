@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { operationNames, type OpenResult, type OperationName, type ProjectProperties, type ProjectRef, type StoreyApi } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { ProjectApi, type ImportServices } from '../api/project-api.js';
+import type { MapRenderer } from '../brief/map-renderer.js';
 import { ProjectFile } from '../project/project-file.js';
 import { saveCopy } from '../project/copy.js';
 import { StateStore } from './state-store.js';
@@ -49,6 +50,8 @@ export interface WorkspaceOptions {
   acceptPaths?: boolean;
   /** Desktop: the OS keychain that may keep passphrases of encrypted projects. */
   keychain?: PassphraseKeychain;
+  /** Desktop: draws briefing map pages (the app's own renderer); the web host renders them itself. */
+  mapRenderer?: MapRenderer;
 }
 
 interface OpenProject {
@@ -160,7 +163,7 @@ export class Workspace {
     const imports = project.readOnly || (project.encrypted && passphrase === undefined) ? undefined : this.options.importsFor?.(project.path);
     if (imports && passphrase !== undefined) imports.jobs.useKey(passphrase);
     this.close();
-    this.current = { project, api: new ProjectApi(project, imports), imports };
+    this.current = { project, api: new ProjectApi(project, imports, this.options.mapRenderer), imports };
     this.state.opened(project.path);
   }
 

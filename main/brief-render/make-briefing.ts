@@ -7,11 +7,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BriefingSpec } from '../../common/briefing.js';
-import type { SavedView, StoreyApi } from '../../common/contract.js';
+import type { StoreyApi } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { composeBriefing, type BriefingDataApi } from '../../core/brief/compose.js';
 import { throwIfCancelled, type BriefingProgress } from '../../core/brief/types.js';
 import { briefingTotalSteps } from '../../core/brief/briefing-jobs.js';
+import { chosenViews } from '../../core/brief/chosen-views.js';
 import { recordBriefing } from '../../core/brief/audit-briefing.js';
 import { findPackageRoot } from '../../core/paths.js';
 import type { ProjectFile } from '../../core/project/project-file.js';
@@ -30,18 +31,7 @@ export interface BriefingOutput {
 
 type BriefingApi = BriefingDataApi & Pick<StoreyApi, 'listViews'>;
 
-/** The chosen saved views in the chosen order; an unknown id or name is an error that names it. */
-export async function chosenViews(api: Pick<StoreyApi, 'listViews'>, idsOrNames: string[]): Promise<SavedView[]> {
-  const { views } = await api.listViews({});
-  return idsOrNames.map((key) => {
-    const view = views.find((v) => v.id === key) ?? views.find((v) => v.name === key) ?? views.find((v) => v.name.toLowerCase() === key.toLowerCase());
-    if (!view) {
-      const names = views.map((v) => `“${v.name}”`).join(', ');
-      throw new StoreyError('NOT_FOUND', `No saved view “${key}” in this project${names ? `; its views are ${names}` : ' (it has no saved views)'}.`);
-    }
-    return view;
-  });
-}
+export { chosenViews };
 
 export async function makeBriefing(options: {
   api: BriefingApi;

@@ -6,12 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { Orientation, PaperSize } from '../../common/briefing.js';
-import type { SavedView, ViewState } from '../../common/contract.js';
+import type { SavedView } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import { mapPixelSize } from '../../core/brief/paper.js';
 import { throwIfCancelled, type BriefingProgress, type MapImage } from '../../core/brief/types.js';
+import { PRINT_CSS, pageError, printScripts, renderOnPrintPage, type MapRenderer, type PrintPage, type PrintSnapshot } from '../../core/brief/map-renderer.js';
 
 /** The Chromium to drive: STOREY_CHROMIUM, else `chromium` (or `chromium-browser`) on the PATH. */
 export function findChromium(): string {
@@ -44,49 +45,6 @@ export const chromiumArgs = [
   '--no-first-run',
   '--no-default-browser-check',
 ];
-
-/** Only the 3D view, filling the viewport: no panels, legend overlay, credits or status bar in the image. */
-const printCss = `
-  body > *:not(main), .workspace > *:not(#globe), .cesium-widget-credits { display: none !important; }
-  #globe { position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important; }
-`;
-
-interface PrintView {
-  applyView(state: ViewState): Promise<void>;
-  requestRender(): void;
-  globeState(): { buildingsReady: boolean; tilesLoaded: boolean };
-  print: {
-    renderAtDevicePixels(): void;
-    whenRendered(frames?: number): Promise<number>;
-    snapshot(): { centre: { lonDegrees: number; latDegrees: number }; metresPerCssPixel: number; northDegrees: number; legend: MapImage['legend'] };
-  };
-}
-
-/** What the page's global scope offers (this file is compiled without the DOM library). */
-interface PageGlobals {
-  storeyView?: PrintView;
-  document: { body: { dataset: Record<string, string | undefined> } };
-}
-
-async function waitForWorkstation(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const page = globalThis as unknown as PageGlobals;
-      if (page.document.body.dataset['state'] === 'error') return true;
-      const view = page.storeyView;
-      if (!view) return false;
-      // Tiles of the opening view are not waited for: the first saved view moves the camera elsewhere anyway.
-      const state = view.globeState();
-      if (!state.buildingsReady) view.requestRender();
-      return state.buildingsReady;
-    },
-    undefined,
-    { timeout: 180_000, polling: 250 },
-  );
-  if ((await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset['state'])) === 'error') {
-    throw new StoreyError('INTERNAL', `The workstation page failed to start for printing: ${await page.locator('#error').innerText()}`);
-  }
-}
 
 export interface RenderMapsOptions {
   /** The web host's origin (http://127.0.0.1:PORT) and session token. */
@@ -138,39 +96,17 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     });
     const page = await context.newPage();
     await page.goto(`${options.origin}/?token=${encodeURIComponent(options.token)}`);
-    await page.addStyleTag({ content: printCss });
-    await waitForWorkstation(page);
-    throwIfCancelled(signal);
-    await page.evaluate(() => (globalThis as unknown as PageGlobals).storeyView!.print.renderAtDevicePixels());
-    const images: MapImage[] = [];
-    for (const [i, view] of options.views.entries()) {
-      throwIfCancelled(signal);
-      const rendering = `rendering map ${i + 1} of ${options.views.length}: ${view.name}`;
-      progress(rendering, { stage: 'rendering', detail: rendering, done: i, total });
-      const started = performance.now();
-      const { frames, ...snapshot } = await page.evaluate(async (state) => {
-        const storeyView = (globalThis as unknown as PageGlobals).storeyView!;
-        await storeyView.applyView(state);
-        const frames = await storeyView.print.whenRendered(3);
-        return { frames, ...storeyView.print.snapshot() };
-      }, view.state);
-      progress(`map ${i + 1} drawn in ${((performance.now() - started) / 1000).toFixed(1)} s (${frames} frames)`);
-      const png = await page.locator('#globe canvas').first().screenshot({ type: 'png', animations: 'disabled' });
-      images.push({
-        viewId: view.id,
-        viewName: view.name,
-        png,
-        // The PNG's own size (IHDR), which is what the PDF places.
-        widthPx: png.readUInt32BE(16),
-        heightPx: png.readUInt32BE(20),
-        centre: snapshot.centre,
-        headingDegrees: view.state.camera.headingDegrees,
-        pitchDegrees: view.state.camera.pitchDegrees,
-        northDegrees: snapshot.northDegrees,
-        metresPerPixel: (snapshot.metresPerCssPixel * size.cssWidth) / png.readUInt32BE(16),
-        legend: snapshot.legend,
-      });
-    }
+    await page.addStyleTag({ content: PRINT_CSS });
+    const printPage: PrintPage = {
+      ready: async () => {
+        await page.evaluate(printScripts.ready()).catch((error: unknown) => {
+          throw pageError(error);
+        });
+      },
+      draw: (state) => page.evaluate(printScripts.draw(state)) as Promise<{ frames: number; snapshot: PrintSnapshot }>,
+      capture: () => page.locator('#globe canvas').first().screenshot({ type: 'png', animations: 'disabled' }),
+    };
+    const images = await renderOnPrintPage(printPage, { views: options.views, paper: options.paper, orientation: options.orientation, size, progress, totalSteps: total, signal });
     await context.close();
     return images;
   } catch (error) {
@@ -180,4 +116,12 @@ export async function renderMaps(options: RenderMapsOptions): Promise<MapImage[]
     signal?.removeEventListener('abort', stop);
     await browser.close();
   }
+}
+
+/** The CLI's and the web host's map renderer: headless Chromium loading the workstation from this web host. */
+export function chromiumMapRenderer(host: { origin: string; token: string }): MapRenderer {
+  return {
+    description: 'the Storey workstation in headless Chromium (software WebGL)',
+    render: (request) => renderMaps({ ...host, views: request.views, paper: request.paper, orientation: request.orientation, progress: request.progress, totalSteps: request.totalSteps, signal: request.signal }),
+  };
 }

@@ -16,6 +16,7 @@ import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX, withoutContentE
 import { StoreyError } from '../../common/errors.js';
 import { APP_ORIGIN, guardedApiHandler, installSessionPolicy } from './security.js';
 import { ProjectKeychain } from './keychain.js';
+import { desktopMapRenderer, electronPrintWindows, printPageDispatch } from './print-maps.js';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'storey', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
@@ -23,6 +24,8 @@ protocol.registerSchemesAsPrivileged([
 
 const appRoot = app.getAppPath();
 const windows = new Set<BrowserWindow>();
+/** Hidden windows drawing briefing maps (main/desktop/print-maps.ts): the IPC guard answers them too. */
+const printContents = new Set<Electron.WebContents>();
 /** macOS hands a double-clicked .storey file over as an event, not an argument. */
 let openedFile: string | undefined;
 app.on('open-file', (event, path) => {
@@ -82,6 +85,18 @@ function openInitialProject(workspace: Workspace): void {
   if (workspace.state.recent().length === 0) workspace.openPath(ensureSampleProject(app.getPath('userData')));
 }
 
+/** The workstation page's web preferences, for its window and for the print windows of briefings alike. */
+function workstationPreferences(): Electron.WebPreferences {
+  return {
+    preload: join(appRoot, 'dist', 'preload', 'preload.cjs'),
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+    spellcheck: false,
+  };
+}
+
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 1440,
@@ -90,14 +105,7 @@ function createWindow(): BrowserWindow {
     minHeight: 640,
     backgroundColor: '#10161d',
     title: 'Storey',
-    webPreferences: {
-      preload: join(appRoot, 'dist', 'preload', 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: workstationPreferences(),
   });
   windows.add(window);
   window.on('closed', () => windows.delete(window));
@@ -125,6 +133,17 @@ async function start(): Promise<void> {
     acceptPaths: true,
     // Passphrases of encrypted projects, sealed by the OS keychain; safeStorage needs the app to be ready.
     keychain: new ProjectKeychain(join(app.getPath('userData'), 'passphrases.json'), safeStorage),
+    // Briefing map pages drawn by this app's renderer in hidden offscreen windows.
+    mapRenderer: desktopMapRenderer(
+      electronPrintWindows({
+        BrowserWindow,
+        webPreferences: workstationPreferences(),
+        track: (contents) => {
+          printContents.add(contents);
+          return () => printContents.delete(contents);
+        },
+      }),
+    ),
     chooseFile,
     importsFor: (projectPath) => ({
       jobs: new ImportJobs(projectPath, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
@@ -138,7 +157,9 @@ async function start(): Promise<void> {
     dialog.showErrorBox('Storey cannot open the sample project', error instanceof StoreyError ? error.message : String(error));
   }
   const dispatch = createDispatcher(workspace.api);
-  ipcMain.handle(apiChannel, guardedApiHandler((contents) => [...windows].some((w) => w.webContents === contents), dispatch));
+  const answerWindows = guardedApiHandler((contents) => [...windows].some((w) => w.webContents === contents), dispatch);
+  const answerPrintWindows = guardedApiHandler((contents) => printContents.has(contents), printPageDispatch(dispatch));
+  ipcMain.handle(apiChannel, (event, operation: unknown, input: unknown) => (printContents.has(event.sender) ? answerPrintWindows : answerWindows)(event, operation, input));
 
   createWindow();
   app.on('activate', () => {
