@@ -17,6 +17,8 @@ import { StoreyError } from '../../common/errors.js';
 import { APP_ORIGIN, guardedApiHandler, installSessionPolicy } from './security.js';
 import { ProjectKeychain } from './keychain.js';
 import { desktopMapRenderer, electronPrintWindows, printPageDispatch } from './print-maps.js';
+import { SyncTokenStore } from './token-store.js';
+import { SyncJobs, withSync } from '../../core/api/sync-jobs.js';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'storey', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
@@ -156,7 +158,16 @@ async function start(): Promise<void> {
   } catch (error) {
     dialog.showErrorBox('Storey cannot open the sample project', error instanceof StoreyError ? error.message : String(error));
   }
-  const dispatch = createDispatcher(workspace.api);
+  // Sync runs on a worker thread beside this bundle (dist/desktop/sync-worker.mjs); its token is sealed by the OS
+  // keychain, or asked for at each sync where safeStorage would fall back to plain text.
+  const syncJobs = new SyncJobs({
+    project: () => workspace.project,
+    open: (path) => workspace.openPath(path),
+    newProjectPath: (_fileName, suggested) => chooseFile('create', `${suggested}.storey`),
+    tokens: new SyncTokenStore(join(app.getPath('userData'), 'sync-tokens.json'), safeStorage),
+    spawn: (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'sync-worker.mjs')), { workerData }),
+  });
+  const dispatch = withSync(createDispatcher(workspace.api), syncJobs);
   const answerWindows = guardedApiHandler((contents) => [...windows].some((w) => w.webContents === contents), dispatch);
   const answerPrintWindows = guardedApiHandler((contents) => printContents.has(contents), printPageDispatch(dispatch));
   ipcMain.handle(apiChannel, (event, operation: unknown, input: unknown) => (printContents.has(event.sender) ? answerPrintWindows : answerWindows)(event, operation, input));
