@@ -676,12 +676,14 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         postcode: item.fields.text(row, 'postcode'),
         city: item.fields.text(row, 'city'),
       };
-      const composed = [
-        [parts.street, parts.houseNumber].filter(Boolean).join(' '),
-        [parts.floorLabel ? `${parts.floorLabel}.` : null, parts.door].filter(Boolean).join(' '),
-        [parts.postcode, parts.city].filter(Boolean).join(' '),
-      ].filter((s) => s !== '').join(', ');
-      const fullText = item.fields.text(row, 'text') ?? composed;
+      // The text is composed from the parts only when the row has none of its own.
+      const fullText =
+        item.fields.text(row, 'text') ??
+        [
+          [parts.street, parts.houseNumber].filter(Boolean).join(' '),
+          [parts.floorLabel ? `${parts.floorLabel}.` : null, parts.door].filter(Boolean).join(' '),
+          [parts.postcode, parts.city].filter(Boolean).join(' '),
+        ].filter((s) => s !== '').join(', ');
       if (!fullText) {
         skipRow(item, skipped, 'address without text or parts to build it from', row);
         continue;
