@@ -20,6 +20,7 @@ import { openAndHandle, openDroppedFile, saveCopy, showProjectChooser, showProje
 import { printHooks } from './print-view.js';
 import { openBriefingDialog } from './briefing-dialog.js';
 import { mountLayerPanel, type LayerPanelControls } from './layer-panel.js';
+import { renderLayerFeature } from './layer-feature-panel.js';
 import { isSyncShortcut, showNewFromServer, showPendingSyncSummary, syncNow, type SyncDialogHooks } from './sync-dialog.js';
 
 const api = connectApi();
@@ -567,7 +568,18 @@ async function start(): Promise<void> {
   renderOverview();
 
   globe = await CityGlobe.create(elements.globe, new URL('cesium/', document.baseURI).href);
+  // Point the camera where the analyst will look before anything else, so the globe's and the buildings' tiles for
+  // that view start loading at once instead of after the whole-Earth view's; the rest of the session comes later.
+  const { state: session } = await api.getSessionState({});
+  if (session) globe.setCamera(session.view.camera, 0);
+  else if (info.extent) globe.viewExtent(info.extent);
   globe.onPick((id) => void selectBuilding(id));
+  globe.onPickLayerFeature((feature) => {
+    void selectBuilding(null).then(() => elements.panel.replaceChildren(renderLayerFeature(feature, () => {
+      globe?.tileLayers.highlight(null);
+      renderSelection();
+    })));
+  });
   globe.onPickNote((noteId) => viewsNotes?.selectNote(noteId));
   measure = new MeasureTool({
     setClickHandler: (handler) => globe!.setClickHandler(handler),
@@ -614,9 +626,7 @@ async function start(): Promise<void> {
   renderLegend();
   await mountTools();
   layerPanel = (await mountLayerPanel(document.getElementById('layers')!, { api, layers: globe.tileLayers, readOnly: info.readOnly, onError: showError }).catch(showError)) ?? undefined;
-  const { state: session } = await api.getSessionState({});
   if (session) await restoreSession(session).catch(showError);
-  else if (info.extent) globe.viewExtent(info.extent);
   // Where the analyst is, remembered every few seconds and when the page goes away.
   setInterval(() => void saveSession().catch(() => undefined), 2000);
   addEventListener('pagehide', () => void saveSession().catch(() => undefined));

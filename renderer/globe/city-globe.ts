@@ -39,7 +39,7 @@ import {
 import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, Note } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
-import { TileLayers } from './tile-layers.js';
+import { TileLayers, type LayerFeature } from './tile-layers.js';
 import { TilesetBuildings } from './tileset-buildings.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
@@ -128,7 +128,15 @@ export class CityGlobe {
         if (point) this.clickHandler(point);
         return;
       }
-      const picked = this.pickId(event.position);
+      const object = this.widget.scene.pick(event.position) as unknown;
+      // A feature of an imported 3D Tiles layer (not a registry building): its own properties, no selection.
+      const layerFeature = this.tileLayers.featureOf(object);
+      this.tileLayers.highlight(layerFeature ? object : null);
+      if (layerFeature && this.layerFeatureListener) {
+        this.layerFeatureListener(layerFeature);
+        return;
+      }
+      const picked = this.idOf(object);
       if (picked?.startsWith(NOTE_PREFIX)) this.notePickListener?.(picked.slice(NOTE_PREFIX.length));
       else if (picked?.startsWith(FLOOR_PREFIX)) this.floorPickListener?.(picked.slice(FLOOR_PREFIX.length));
       else this.pickListener?.(picked ? picked.split(PART_SEPARATOR)[0]! : null);
@@ -167,6 +175,13 @@ export class CityGlobe {
 
   onPickNote(listener: (noteId: string) => void): void {
     this.notePickListener = listener;
+  }
+
+  private layerFeatureListener: ((feature: LayerFeature) => void) | undefined;
+
+  /** Told when a person clicks a feature of an imported 3D Tiles layer (e.g. a 3DBAG building). */
+  onPickLayerFeature(listener: (feature: LayerFeature) => void): void {
+    this.layerFeatureListener = listener;
   }
 
   /** While set, clicks report points (for notes and measuring) instead of selecting buildings. */
@@ -601,7 +616,11 @@ export class CityGlobe {
   }
 
   private pickId(position: Cartesian2): string | null {
-    const picked = this.widget.scene.pick(position) as { id?: unknown } | undefined;
+    return this.idOf(this.widget.scene.pick(position));
+  }
+
+  private idOf(object: unknown): string | null {
+    const picked = object as { id?: unknown } | undefined;
     const fromTileset = this.tileset?.idOf(picked);
     if (fromTileset) return fromTileset;
     return picked && typeof picked.id === 'string' ? picked.id : null;

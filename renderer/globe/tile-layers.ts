@@ -12,6 +12,7 @@ import {
   Cesium3DTileStyle,
   CesiumTerrainProvider,
   CesiumWidget,
+  Color,
   Credit,
   EllipsoidTerrainProvider,
   ImageryLayer,
@@ -22,6 +23,15 @@ import {
 } from 'cesium';
 import type { Extent, LayerSummary } from '../../common/contract.js';
 import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
+
+/** A feature of a plain 3D Tiles layer (not the city's own buildings) as a person clicked it. */
+export interface LayerFeature {
+  layerId: string;
+  layerName: string;
+  featureId: number;
+  /** Every property of the feature's row in its property table (EXT_structural_metadata or batch table). */
+  properties: Array<{ name: string; value: string | number | boolean | null }>;
+}
 
 interface Shown {
   layer: LayerSummary;
@@ -181,10 +191,30 @@ export class TileLayers {
   /** The 3D Tiles feature at a window position: its layer and property names, or null. */
   pickFeature(x: number, y: number): { layerId: string; featureId: number; properties: string[] } | null {
     // A few pixels of slack: small roofs seen from above are easy to miss by one pixel.
-    const picked = this.widget.scene.pick(new Cartesian2(x, y), 5, 5) as unknown;
+    const feature = this.featureOf(this.widget.scene.pick(new Cartesian2(x, y), 5, 5));
+    return feature ? { layerId: feature.layerId, featureId: feature.featureId, properties: feature.properties.map((p) => p.name) } : null;
+  }
+
+  /** The layer feature a picked object is, when it belongs to one of the shown 3D Tiles layers; else null. */
+  featureOf(picked: unknown): LayerFeature | null {
     if (!(picked instanceof Cesium3DTileFeature)) return null;
     const entry = [...this.shown.values()].find((s) => s.tileset === picked.tileset);
-    return { layerId: entry?.layer.id ?? '', featureId: picked.featureId, properties: picked.getPropertyIds() };
+    if (!entry) return null;
+    const properties = picked.getPropertyIds().map((name) => ({ name, value: propertyValue(picked.getProperty(name)) }));
+    return { layerId: entry.layer.id, layerName: entry.layer.name, featureId: picked.featureId, properties };
+  }
+
+  private highlighted: { feature: Cesium3DTileFeature; color: Color } | undefined;
+
+  /** Marks the feature a person clicked (null: none); the previous one gets its colour back. */
+  highlight(picked: unknown): void {
+    if (this.highlighted && !this.highlighted.feature.tileset.isDestroyed()) this.highlighted.feature.color = this.highlighted.color;
+    this.highlighted = undefined;
+    if (picked instanceof Cesium3DTileFeature && this.featureOf(picked)) {
+      this.highlighted = { feature: picked, color: Color.clone(picked.color) };
+      picked.color = Color.fromCssColorString(LAYER_FEATURE_HIGHLIGHT);
+    }
+    this.widget.scene.requestRender();
   }
 
   /** What is drawn at a window position, by kind (for diagnosing picks in tests). */
@@ -201,6 +231,17 @@ export class TileLayers {
       duration: durationSeconds,
     });
   }
+}
+
+/** Colour of a clicked 3D Tiles layer feature (the city's selection colour is for registry buildings). */
+const LAYER_FEATURE_HIGHLIGHT = '#ffd23f';
+
+/** Property values as a panel shows them: no-data (undefined) becomes null, vectors and arrays a short text. */
+function propertyValue(value: unknown): string | number | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
 }
 
 function isBuildingsTileset(layer: LayerSummary): boolean {

@@ -102,11 +102,26 @@ async function settle(): Promise<void> {
   await page.evaluate(() => ((window as unknown as { settleCount: number }).settleCount = 0));
 }
 
+/** The globe canvas's box in the page, after scrolling it back into full view. */
+async function canvasBox(): Promise<{ x: number; y: number; width: number; height: number }> {
+  // Scrolling the layer list into view (first test) scrolls the page sideways at this narrow window; a screenshot
+  // clipped to a box that starts left of the viewport is silently cut, and its pixels no longer sit at canvas
+  // coordinates (that is what made every pick here miss). Put every scroller back to the start.
+  await page.evaluate(() => {
+    for (let e: Element | null = document.querySelector('#globe canvas'); e; e = e.parentElement) e.scrollLeft = e.scrollTop = 0;
+    window.scrollTo(0, 0);
+  });
+  const box = (await page.locator('#globe canvas').first().boundingBox())!;
+  assert.ok(box.x >= 0 && box.y >= 0, `the globe canvas starts inside the window (${box.x}, ${box.y})`);
+  return box;
+}
+
 async function globePixels(name: string): Promise<PNG> {
   // The canvas itself: scene.pick takes canvas coordinates, so pixels of this image can be picked as they are.
-  const box = (await page.locator('#globe canvas').first().boundingBox())!;
+  const box = await canvasBox();
   const path = join(outputDir, `tiles-${name}.png`);
   const png = PNG.sync.read(await page.screenshot({ path, clip: box }));
+  assert.ok(Math.abs(png.width - box.width) <= 1 && Math.abs(png.height - box.height) <= 1, `the screenshot (${png.width}×${png.height}) is the whole canvas (${box.width}×${box.height})`);
   return png;
 }
 
@@ -196,22 +211,43 @@ test('3D Tiles buildings in Zeeland are drawn from the project', async () => {
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
 });
 
-// Picking the 3DBAG features passed in this suite once (first version of this file) and has returned nothing at the
-// drawn roofs since; kept visible as a todo, with what was under each probe in the message, until that is resolved.
-// Not the terrain (switched off, the same), nor 3D Tiles picking as such: Storey's own buildings tileset (plain glTF
-// with EXT_mesh_features) picks in test/e2e/city-tileset.test.ts. This sample's glb is EXT_meshopt_compression +
-// KHR_mesh_quantization, which is what sets it apart.
-test('3D Tiles buildings in Zeeland are pickable', { todo: 'scene.pick returns nothing at the drawn roofs of this meshopt/quantized tileset under SwiftShader' }, async () => {
+// Picking had missed here for a while: not a Cesium or SwiftShader limit (a standalone page with the same tileset,
+// meshopt and quantized positions included, picks every roof), but probe points taken from a screenshot that the
+// page's sideways scroll had cut (see canvasBox). The click goes through the UI: the feature's properties show.
+test('3D Tiles buildings in Zeeland are pickable, and a click shows their properties', async () => {
   const roofs = probes;
   const scale = (await page.evaluate(() => devicePixelRatio)) || 1;
   let hit: ReturnType<Layers['pickFeature']> = null;
+  let at: { x: number; y: number } | undefined;
   for (const { x, y } of roofs.slice(0, 15)) {
-    await settle();
     hit = await page.evaluate(([px, py]) => (window as unknown as { storeyLayers: Layers }).storeyLayers.pickFeature(px, py), [x / scale, y / scale] as const);
-    if (hit) break;
+    if (hit) {
+      at = { x: x / scale, y: y / scale };
+      break;
+    }
   }
   const kinds = hit ? [] : await Promise.all(roofs.slice(0, 5).map(({ x, y }) => page.evaluate(([px, py]) => (window as unknown as { storeyLayers: { pickedKind(x: number, y: number): string } }).storeyLayers.pickedKind(px, py), [x / scale, y / scale] as const)));
-  assert.ok(hit, `a building of the tileset is under one of the probe points (${roofs.slice(0, 5).map((r, i) => `${r.x},${r.y}: ${kinds[i]}`).join('; ')})`);
+  assert.ok(hit && at, `a building of the tileset is under one of the probe points (${roofs.slice(0, 5).map((r, i) => `${r.x},${r.y}: ${kinds[i]}`).join('; ')})`);
   assert.equal(hit.layerId, layers.buildings.id);
-  assert.ok(hit.properties.length > 0, 'the feature carries its property table (EXT_structural_metadata)');
+  // The sample's property table (EXT_structural_metadata): 33 properties per building, e.g. its ground height.
+  assert.equal(hit.properties.length, 33);
+  assert.ok(hit.properties.includes('b3_h_maaiveld') && hit.properties.includes('oorspronkelijkbouwjaar'), hit.properties.join(', '));
+  assert.ok(hit.featureId >= 0 && hit.featureId < 1028, `feature ${hit.featureId} of 1,028`);
+
+  const box = await canvasBox();
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  const panel = page.locator('#panel section.layer-feature');
+  await panel.waitFor({ timeout: 30_000 });
+  assert.equal(await panel.getAttribute('data-layer-id'), layers.buildings.id);
+  assert.match(await panel.locator('.panel-header').innerText(), /Feature \d+[\s\S]*3DBAG Zeeland/);
+  assert.equal(await panel.locator('table.attributes tr').count(), 33);
+  // The sample's values are no-data placeholders (its README says so): they read as such, not as 3.4e38.
+  assert.equal(await panel.locator('tr[data-key="b3_h_maaiveld"] td').innerText(), 'no data');
+  await settle();
+  await page.screenshot({ path: join(outputDir, 'tiles-3dbag-feature-picked.png'), clip: box });
+  await panel.screenshot({ path: join(outputDir, 'tiles-3dbag-feature-panel.png') });
+  // A click on empty ground clears it again (the panel's screenshot scrolled the page: measure the canvas anew).
+  const again = await canvasBox();
+  await page.mouse.click(again.x + 5, again.y + again.height * 0.9);
+  await panel.waitFor({ state: 'detached', timeout: 30_000 });
 });
