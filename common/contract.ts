@@ -79,6 +79,16 @@ export const operations = {
       .strict(),
     output: OpenResult,
   },
+  /**
+   * Encrypts the open project with a passphrase, gives an encrypted one a new passphrase, or (null) makes it plain
+   * again. The file is rewritten beside itself, checked, renamed over the original and reopened; a failure leaves the
+   * original as it was and open. rememberPassphrase keeps the new passphrase in the OS keychain (desktop); a kept old
+   * one is forgotten. Read-only: READ_ONLY; an import running: BUSY.
+   */
+  setProjectPassphrase: {
+    input: z.object({ passphrase: z.string().min(1).max(1024).nullable(), rememberPassphrase: z.boolean().optional() }).strict(),
+    output: ProjectInfo,
+  },
   /** Forgets the open project's passphrase kept in the OS keychain (it is asked at the next open). */
   forgetPassphrase: {
     input: z.object({}).strict(),

@@ -79,6 +79,8 @@ export const ProjectInfo = z.object({
       categories: z.array(z.string()),
     })
     .nullable(),
+  /** Whether the file is encrypted (it opened with a passphrase). */
+  encrypted: z.boolean().optional(),
   /** The most recent registry import, if any. */
   lastImport: z
     .object({ startedAt: z.string(), profile: z.string(), buildingsImported: z.number().int(), buildingsUpdated: z.number().int() })

@@ -14,6 +14,7 @@ export const workspaceOperationNames = [
   'getSessionState',
   'saveSessionState',
   'forgetPassphrase',
+  'setProjectPassphrase',
 ] as const;
 
 /** Sync with the organisation's server: the host runs these (core/api/sync-jobs.ts), not the open project. */

@@ -225,17 +225,42 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
   const message = h('p', { class: 'form-message', role: 'alert' });
   // New project: encrypted from the start when a passphrase is given (converting a plain file later cannot wipe the
   // plaintext it wrote before), its passphrase kept by the OS keychain if asked.
-  const newPassphrase = h('input', { type: 'password', id: 'project-passphrase', autocomplete: 'new-password', maxlength: '1024', placeholder: 'leave empty for a plain project' }) as HTMLInputElement;
+  const newPassphrase = h('input', { type: 'password', id: 'project-passphrase', autocomplete: 'new-password', maxlength: '1024', placeholder: creating ? 'leave empty for a plain project' : '' }) as HTMLInputElement;
   const repeatPassphrase = h('input', { type: 'password', id: 'project-passphrase-repeat', autocomplete: 'new-password', maxlength: '1024' }) as HTMLInputElement;
   const rememberNew = rememberBox(hooks.host, 'project-remember-passphrase');
+  const passphraseFields = [
+    h('label', { for: 'project-passphrase' }, creating ? 'Passphrase (at least 8 characters)' : 'New passphrase (at least 8 characters)'), newPassphrase,
+    h('label', { for: 'project-passphrase-repeat' }, 'Repeat the passphrase'), repeatPassphrase,
+    rememberNew.label,
+  ];
+  /** Project properties: encrypt the open project, change its passphrase, or make it plain; it reopens after. */
+  const convert = (toPlain: boolean) => {
+    if (!toPlain && !newPassphrase.value) return void (message.textContent = 'Type the new passphrase twice.');
+    if (!toPlain && newPassphrase.value !== repeatPassphrase.value) return void (message.textContent = 'The two passphrases differ; type the same one twice.');
+    message.textContent = toPlain ? 'Making the project plain…' : 'Encrypting: the file is rewritten beside itself and checked…';
+    const input = toPlain ? { passphrase: null } : { passphrase: newPassphrase.value, ...(rememberNew.input.checked ? { rememberPassphrase: true } : {}) };
+    hooks.api.setProjectPassphrase(input).then(() => {
+      close();
+      reloadOntoProject(hooks);
+    }, (error: unknown) => {
+      message.textContent = error instanceof Error ? error.message : String(error);
+    });
+  };
   const encryption = creating
-    ? h('fieldset', { class: 'encryption' },
-        h('legend', {}, 'Encryption (optional)'),
-        h('label', { for: 'project-passphrase' }, 'Passphrase (at least 8 characters)'), newPassphrase,
-        h('label', { for: 'project-passphrase-repeat' }, 'Repeat the passphrase'), repeatPassphrase,
-        rememberNew.label,
-      )
-    : null;
+    ? h('fieldset', { class: 'encryption' }, h('legend', {}, 'Encryption (optional)'), ...passphraseFields)
+    : info && !info.readOnly && info.encrypted !== undefined
+      ? h('fieldset', { class: 'encryption' },
+          h('legend', {}, 'Encryption'),
+          h('p', { class: 'muted small', id: 'project-encryption-state' }, info.encrypted
+            ? 'This project is encrypted: it opens only with its passphrase.'
+            : 'This project is not encrypted. Encrypting rewrites the file; on an SSD the blocks it used before may keep plain data, so for data that travels create projects encrypted from the start.'),
+          ...passphraseFields,
+          h('div', { class: 'aoi-buttons' },
+            h('button', { type: 'button', id: 'project-encrypt', onclick: () => convert(false) }, info.encrypted ? 'Change passphrase' : 'Encrypt'),
+            info.encrypted ? h('button', { type: 'button', id: 'project-decrypt', onclick: () => convert(true) }, 'Make plain') : null,
+          ),
+        )
+      : null;
   // Project properties: the passphrase kept for this project can be forgotten here.
   const forgetMessage = h('span', { class: 'muted small', role: 'status' });
   const keychainRow = !creating && hooks.host.keychain.remembersOpenProject

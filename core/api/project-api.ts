@@ -325,6 +325,7 @@ export class ProjectApi implements ProjectScopedApi {
     const lastReport = last ? (JSON.parse(last) as ImportReport) : null;
     return {
       fileName: this.project.fileName,
+      encrypted: this.project.encrypted,
       name: this.project.getMeta('name') ?? this.project.fileName,
       description: this.project.getMeta('description') ?? '',
       synthetic: this.project.getMeta('synthetic') === 'true',

@@ -73,7 +73,7 @@ export interface SyncHostContext {
 type SyncOperation = SyncOperationName;
 
 /** Operations refused while a sync runs: they would close, switch or write the project under it. */
-const blockedWhileSyncing = new Set(['openProject', 'createProject', 'closeProject', 'startImport', 'startTileImport']);
+const blockedWhileSyncing = new Set(['openProject', 'createProject', 'closeProject', 'startImport', 'startTileImport', 'setProjectPassphrase']);
 
 const toAoi = (area: Area | null): AreaOfInterest | null =>
   area ? { westDegrees: area.west, southDegrees: area.south, eastDegrees: area.east, northDegrees: area.north } : null;

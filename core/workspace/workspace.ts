@@ -14,6 +14,8 @@ import { ProjectApi, type ImportServices } from '../api/project-api.js';
 import type { MapRenderer } from '../brief/map-renderer.js';
 import { ProjectFile } from '../project/project-file.js';
 import { saveCopy } from '../project/copy.js';
+import { changeProjectKey } from '../project/convert.js';
+import { checkPassphrase } from '../project/encryption.js';
 import { StateStore } from './state-store.js';
 
 export type FilePurpose = 'open' | 'create' | 'save-copy';
@@ -58,6 +60,8 @@ interface OpenProject {
   project: ProjectFile;
   api: ProjectApi;
   imports: ImportServices | undefined;
+  /** An encrypted project's passphrase, for re-keying it (it stays in this process). */
+  key: string | undefined;
 }
 
 const PROJECT_EXTENSION = '.storey';
@@ -163,7 +167,7 @@ export class Workspace {
     const imports = project.readOnly || (project.encrypted && passphrase === undefined) ? undefined : this.options.importsFor?.(project.path);
     if (imports && passphrase !== undefined) imports.jobs.useKey(passphrase);
     this.close();
-    this.current = { project, api: new ProjectApi(project, imports, this.options.mapRenderer), imports };
+    this.current = { project, api: new ProjectApi(project, imports, this.options.mapRenderer), imports, key: passphrase };
     this.state.opened(project.path);
   }
 
@@ -330,6 +334,30 @@ export class Workspace {
         if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; its properties cannot be changed.`);
         this.writeProperties(project, properties);
         return api.getProjectInfo();
+      },
+      setProjectPassphrase: async ({ passphrase, rememberPassphrase }) => {
+        const open = this.require();
+        const { project, key } = open;
+        if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; its encryption cannot be changed.`);
+        if (open.imports?.jobs.busy) throw new StoreyError('BUSY', 'An import is running; wait for it or cancel it first.');
+        if (passphrase === null && !project.encrypted) throw new StoreyError('BAD_ARGUMENT', `${project.fileName} is not encrypted; there is nothing to decrypt.`);
+        if (passphrase === null && rememberPassphrase) throw new StoreyError('BAD_ARGUMENT', 'A plain project has no passphrase to remember.');
+        if (rememberPassphrase && !this.options.keychain?.available) throw new StoreyError('NOT_SUPPORTED', this.options.keychain?.unavailableReason ?? NO_KEYCHAIN);
+        if (passphrase !== null) checkPassphrase(passphrase, 'The new passphrase');
+        if (project.encrypted && key === undefined) throw new StoreyError('ENCRYPTED', `Open ${project.fileName} with its passphrase again before changing it.`);
+        const path = project.path;
+        // The converted file is written beside the original and renamed over it, so the project is let go first.
+        this.close();
+        try {
+          changeProjectKey(path, { from: key, to: passphrase });
+        } catch (error) {
+          this.switchTo(path, false, key);
+          throw error;
+        }
+        // A kept passphrase of the old key would only be found stale at the next open.
+        this.options.keychain?.forget(path);
+        this.switchTo(path, false, passphrase ?? undefined, rememberPassphrase ?? false);
+        return this.require().api.getProjectInfo();
       },
       forgetPassphrase: async () => {
         const { project } = this.require();

@@ -4,7 +4,7 @@
  * The desktop side of the keychain is test/security/keychain-wiring.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -63,4 +63,22 @@ test('an encrypted project asks for its passphrase; the browser offers no keycha
   await page.locator('#open-with-passphrase').click();
   await waitForCity(page);
   assert.match(await page.locator('#project-title').innerText(), /Sample/i);
+});
+
+test('Project properties: the open project is shown encrypted and can be made plain again (no keychain here)', async () => {
+  const { page } = guarded;
+  await page.keyboard.press('Alt+Enter');
+  const form = page.locator('dialog.project-form');
+  await form.waitFor();
+  assert.match(await form.locator('#project-encryption-state').innerText(), /This project is encrypted/);
+  assert.equal(await form.locator('#project-remember-passphrase').isDisabled(), true);
+  assert.equal(await form.locator('#forget-passphrase').count(), 0, 'nothing is kept here, so there is nothing to forget');
+  await form.screenshot({ path: join(outputDir, 'project-properties-encrypted.png') });
+  await form.locator('#project-decrypt').click();
+  await page.waitForFunction(() => !document.querySelector('dialog.project-form'));
+  await waitForCity(page);
+  assert.equal(readFileSync(join(folder, 'locked-away.storey')).subarray(0, 15).toString('latin1'), 'SQLite format 3', 'a plain SQLite file again');
+  await page.keyboard.press('Alt+Enter');
+  await page.locator('dialog.project-form #project-encryption-state').waitFor();
+  assert.match(await page.locator('#project-encryption-state').innerText(), /not encrypted/);
 });

@@ -274,6 +274,17 @@ describe('every operation through the web host', () => {
       },
       bad: { project: 'alpha' },
     },
+    setProjectPassphrase: {
+      good: async () => {
+        // Encrypted and made plain again through the host; "remember" is not offered here.
+        const properties = { name: 'Sealed', description: '', marking: '', areaOfInterest: null };
+        assert.ok((await folderApiOf().createProject({ fileName: 'sealed', properties })).opened);
+        await assert.rejects(folderApiOf().setProjectPassphrase({ passphrase: 'a passphrase here', rememberPassphrase: true }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED');
+        assert.equal((await folderApiOf().setProjectPassphrase({ passphrase: 'a passphrase here' })).encrypted, true);
+        assert.equal((await folderApiOf().setProjectPassphrase({ passphrase: null })).encrypted, false);
+      },
+      bad: { passphrase: 12345678 },
+    },
     forgetPassphrase: {
       good: async () => {
         assert.deepEqual(await api.forgetPassphrase({}), { forgotten: false });

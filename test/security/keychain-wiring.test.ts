@@ -136,3 +136,37 @@ test('New project: created encrypted from the start, its passphrase kept by the 
   // "Remember" without a passphrase has nothing to keep.
   await assert.rejects(next.api.createProject({ properties, rememberPassphrase: true }), /give one/);
 });
+
+test('the open project converted to encrypted from the workstation, its passphrase kept; changed; made plain again', async () => {
+  const { workspace, keychain } = desktop();
+  const path = join(dir, 'convert-me.storey');
+  createSampleProject(path).close();
+  const plainBytes = readFileSync(path);
+  assert.ok((await workspace.api.openProject({ ref: { kind: 'path', path } })).opened);
+  assert.equal((await workspace.api.getProjectInfo({})).encrypted, false);
+  // Refusals leave the project open and the file as it was.
+  await assert.rejects(workspace.api.setProjectPassphrase({ passphrase: 'short' }), /too short/);
+  await assert.rejects(workspace.api.setProjectPassphrase({ passphrase: null }), /not encrypted/);
+  assert.equal(workspace.project?.path, path);
+
+  const info = await workspace.api.setProjectPassphrase({ passphrase, rememberPassphrase: true });
+  assert.equal(info.encrypted, true);
+  assert.equal(workspace.project?.encrypted, true, 'reopened encrypted');
+  assert.equal(keychain.recall(path), passphrase);
+  assert.ok(!readFileSync(path).subarray(0, 16).equals(plainBytes.subarray(0, 16)), 'no longer a plain SQLite file');
+  workspace.close();
+  assert.ok((await workspace.api.openProject({ ref: { kind: 'path', path } })).opened, 'reopens from the keychain');
+
+  // A new passphrase without "Remember": the old kept one is forgotten rather than left stale.
+  const next = 'another passphrase 2';
+  assert.equal((await workspace.api.setProjectPassphrase({ passphrase: next })).encrypted, true);
+  assert.equal(keychain.has(path), false);
+  workspace.close();
+  const asked = await workspace.api.openProject({ ref: { kind: 'path', path } });
+  assert.ok(!asked.opened && asked.problem?.code === 'ENCRYPTED');
+  assert.ok((await workspace.api.openProject({ ref: { kind: 'path', path }, passphrase: next })).opened);
+
+  assert.equal((await workspace.api.setProjectPassphrase({ passphrase: null })).encrypted, false);
+  assert.ok(readFileSync(path).subarray(0, 16).equals(plainBytes.subarray(0, 16)), 'plain SQLite again');
+  workspace.close();
+});
