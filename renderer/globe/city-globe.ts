@@ -440,6 +440,7 @@ export class CityGlobe {
     const defaultStorey = shape.floorCount ? shape.heightMeters / shape.floorCount : 3;
     const bases = ordered.map((f) => f.baseHeightMeters ?? f.levelIndex * defaultStorey);
     const lift = options.explodeMeters > 0 ? Math.max(0, -Math.min(...bases)) : 0;
+    const ground = this.groundOf(buildingId);
     const instances: GeometryInstance[] = [];
     const centres = new Map<string, Cartesian3>();
     ordered.forEach((floor, rank) => {
@@ -462,8 +463,9 @@ export class CityGlobe {
                 Cartesian3.fromDegreesArray(outer),
                 holes.filter((h) => h.length >= 6).map((h) => new PolygonHierarchy(Cartesian3.fromDegreesArray(h))),
               ),
-              height: base + gap,
-              extrudedHeight: base + height - gap,
+              // On terrain, the slabs stand where the building does.
+              height: ground + base + gap,
+              extrudedHeight: ground + base + height - gap,
               vertexFormat: PerInstanceColorAppearance.VERTEX_FORMAT,
             }),
             attributes: { color: ColorGeometryInstanceAttribute.fromColor(Color.fromCssColorString(css)) },
@@ -644,6 +646,12 @@ export class CityGlobe {
     }
   }
 
+  /** Where a building stands: the terrain height under it while terrain is on (see standOnGround), else 0. */
+  private groundOf(id: string): number {
+    return this.groundHeights?.get(id) ?? 0;
+  }
+
+  /** The middle of a building's first footprint ring at a height above the ground it stands on. */
   private centreOf(shape: BuildingShape, heightMeters: number): Cartesian3 {
     const ring = openRing(shape.polygons[0]![0]!);
     let lon = 0;
@@ -653,7 +661,7 @@ export class CityGlobe {
       lon += ring[i]!;
       lat += ring[i + 1]!;
     }
-    return Cartesian3.fromDegrees(lon / n, lat / n, heightMeters);
+    return Cartesian3.fromDegrees(lon / n, lat / n, this.groundOf(shape.id) + heightMeters);
   }
 }
 
