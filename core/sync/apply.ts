@@ -70,8 +70,10 @@ class RecordWriter {
 export function applyStaged(project: ProjectFile, generation: number, alsoInTransaction?: () => void): ApplySummary {
   const db = project.db;
   const summary: ApplySummary = { records: { put: 0, delete: 0 }, tiles: { put: 0, delete: 0 }, layers: { put: 0, delete: 0 } };
-  project.transaction(() => {
-    // Parents and children of one generation arrive in any order: links are checked at the commit.
+  const apply = () => project.transaction(() => {
+    // Parents and children of one generation arrive in any order: links are checked at the commit. That check also
+    // proves every tile has its fetched bytes (storey_tiles.sha256 references storey_blobs): a lookup of its own per
+    // tile would read each 30 kB blob again, as a key in storey_blobs' b-tree is compared with its whole row.
     db.pragma('defer_foreign_keys = ON');
     const staged = (tbl: string, op: 'put' | 'delete') => db.prepare(`SELECT tbl, key, op, row_json, sha256 FROM storey_sync_staging WHERE tbl = ? AND op = ?`).all(tbl, op) as StagedRow[];
 
@@ -98,7 +100,6 @@ export function applyStaged(project: ProjectFile, generation: number, alsoInTran
       for (const row of staged(tbl, 'delete')) if (isRecordTable(row.tbl) && writer.remove(tbl, row.key)) summary.records.delete++;
     }
 
-    const hasBlob = db.prepare(`SELECT 1 FROM storey_blobs WHERE sha256 = ?`).pluck();
     // Blobs that tiles stop using here: dropped below when no other tile needs them (a scan of every blob would
     // read the whole tile store).
     const tileHash = db.prepare(`SELECT sha256 FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`).pluck();
@@ -106,8 +107,10 @@ export function applyStaged(project: ProjectFile, generation: number, alsoInTran
     const putTile = db.prepare(`INSERT OR REPLACE INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, ?, ?)`);
     const deleteTile = db.prepare(`DELETE FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`);
     const split = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
-    for (const row of staged('tiles', 'put')) {
-      if (!hasBlob.get(row.sha256)) throw new StoreyError('INTERNAL', `Tile ${row.key} has no fetched bytes (${row.sha256}); nothing of generation ${generation} was applied.`);
+    // In hash order: each tile's link to its blob is looked up in storey_blobs (the foreign key), and neighbouring
+    // hashes share the b-tree pages that lookup reads.
+    const tilePuts = db.prepare(`SELECT tbl, key, op, row_json, sha256 FROM storey_sync_staging WHERE tbl = 'tiles' AND op = 'put' ORDER BY sha256`).all() as StagedRow[];
+    for (const row of tilePuts) {
       const before = tileHash.get(...split(row.key)) as string | undefined;
       if (before && before !== row.sha256) released.add(before);
       putTile.run(...split(row.key), row.sha256!);
@@ -136,5 +139,13 @@ export function applyStaged(project: ProjectFile, generation: number, alsoInTran
     project.setMeta('sync.generation', String(generation));
     alsoInTransaction?.();
   });
+  try {
+    apply();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+      throw new StoreyError('INTERNAL', `Generation ${generation} does not hold together: a tile without its fetched bytes, or a record without its parent; nothing of it was applied. Sync again.`, { cause: error });
+    }
+    throw error;
+  }
   return summary;
 }

@@ -14,7 +14,11 @@ import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
 import { formatArea, type Area } from '../../core/sync/area.js';
-import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress } from '../../core/sync/sync-client.js';
+import { applyStaged } from '../../core/sync/apply.js';
+import { FrameReader } from '../../core/sync/wire.js';
+import { sha256Hex } from '../../core/tiles/tile-store.js';
+import { createProjectFromServer, syncProject, writeSyncSettings, type SyncOptions, type SyncProgress } from '../../core/sync/sync-client.js';
+import { isEncryptedFile } from '../../core/project/encryption.js';
 import { listAudit, type AuditEntry } from '../../core/project/audit.js';
 import { saveNote } from '../../core/api/views-notes.js';
 import { captureGeneration } from '../../server/capture.js';
@@ -353,4 +357,69 @@ test('with a client CA the server refuses a workstation without a client certifi
   } finally {
     await strict.close();
   }
+});
+
+function rawBlobs(token: string, sha256: string[]): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify({ sha256 });
+    const req = request(`${serverUrl}/v1/blobs`, { method: 'POST', ca: certs.ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-encoding': 'identity' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+test('a batch of blobs asked in any order, spread over the store, with a repeat and an unknown hash: each held blob once, checked', async () => {
+  const all = master.db.prepare(`SELECT DISTINCT sha256 FROM storey_tiles ORDER BY sha256`).pluck().all() as string[];
+  // Far enough apart that the server's walk through the range gives up and looks the rest up one by one.
+  assert.ok(all.length > 16 * 4 + 256 + 10, `${all.length} blobs on the master`);
+  const picked = [all.at(-1)!, all[0]!, all[all.length >> 1]!, all[(all.length >> 1) + 1]!];
+  const unknown = 'f'.repeat(64);
+  const { status, body } = await rawBlobs(tokens['full']!, [...picked, picked[1]!, unknown]);
+  assert.equal(status, 200);
+  const got: string[] = [];
+  const reader = new FrameReader((sha, bytes) => {
+    assert.equal(sha256Hex(bytes), sha, 'the bytes are the blob the frame names');
+    got.push(sha);
+  });
+  reader.push(body);
+  assert.ok(reader.ended, 'the body ends with the end frame');
+  assert.deepEqual(got, [...picked].sort(), 'each blob held once, in hash order; the unknown one left out');
+});
+
+test('an apply whose tile has no fetched bytes is refused at the commit and changes nothing', () => {
+  const project = ProjectFile.open(join(dir, 'cancelled.storey'));
+  try {
+    const generation = project.getMeta('sync.generation');
+    const tiles = project.db.prepare(`SELECT count(*) FROM storey_tiles`).pluck().get() as number;
+    const layer = project.db.prepare(`SELECT id FROM storey_layers LIMIT 1`).pluck().get() as string;
+    project.db.prepare(`INSERT INTO storey_sync_staging (tbl, key, op, row_json, sha256) VALUES ('tiles', ?, 'put', NULL, ?)`).run(`${layer}/99/1/1.png`, 'e'.repeat(64));
+    assert.throws(() => applyStaged(project, Number(generation) + 1), (e: unknown) => e instanceof StoreyError && e.code === 'INTERNAL' && /without its fetched bytes/.test(e.message));
+    assert.equal(project.getMeta('sync.generation'), generation);
+    assert.equal(project.db.prepare(`SELECT count(*) FROM storey_tiles`).pluck().get(), tiles);
+    project.db.exec(`DELETE FROM storey_sync_staging`);
+  } finally {
+    project.close();
+  }
+});
+
+test('an encrypted project syncs like a plain one and stays encrypted', async () => {
+  const path = join(dir, 'encrypted.storey');
+  const created = ProjectFile.create(path, { name: 'e', passphrase: 'correct horse battery' });
+  writeSyncSettings(created, { server: serverUrl, caPath: certs.caPath, area: odense });
+  created.close();
+  assert.ok(isEncryptedFile(path));
+  const project = ProjectFile.open(path, { passphrase: 'correct horse battery' });
+  try {
+    const summary = await syncProject(project, opts(tokens['odense']!));
+    assert.ok(summary.blobsFetched > 0 && summary.applied!.records.put > 0);
+    assertSameContent(content(project), content(master, odense));
+    assert.equal(project.db.prepare(`PRAGMA integrity_check`).pluck().get(), 'ok');
+  } finally {
+    project.close();
+  }
+  assert.ok(isEncryptedFile(path), 'still encrypted after the sync');
 });
