@@ -64,7 +64,7 @@ before(async () => {
   createSampleProject(join(folder, 'sample.storey')).close();
   mkdirSync(outputDir, { recursive: true });
   process.env['STOREY_HOME'] = join(dir, 'home');
-  host = await startWebHost({ folder, projectPath: join(folder, 'sample.storey'), staticRoot: join(root, 'dist', 'renderer'), stateFile: join(dir, 'state.json'), syncPaceMs: 40 });
+  host = await startWebHost({ folder, projectPath: join(folder, 'sample.storey'), staticRoot: join(root, 'dist', 'renderer'), stateFile: join(dir, 'state.json'), syncPaceMs: 250 });
   browser = await launchChromium();
   guarded = await openGuardedPage(browser, host.origin, { width: 1200, height: 860 });
   page = guarded.page;
@@ -79,9 +79,16 @@ after(async () => {
   master?.close();
 });
 
-async function shoot(name: string): Promise<void> {
-  // Generous: software WebGL on a shared machine can take a while to give a frame.
-  await page.screenshot({ path: join(outputDir, `sync-${name}.png`), timeout: 120_000 });
+/**
+ * A screenshot for people to look at, not an assertion: one that cannot be taken in time (software WebGL on a busy
+ * machine, or the page reloading onto a synced generation under it) is reported and skipped.
+ */
+async function shoot(name: string, timeout = 90_000): Promise<void> {
+  try {
+    await page.screenshot({ path: join(outputDir, `sync-${name}.png`), timeout });
+  } catch (error) {
+    console.warn(`screenshot ${name} skipped: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 test('New project from server: the offer, a typed area, progress, and the new project\'s city shows the synced buildings', async () => {
@@ -108,10 +115,13 @@ test('New project from server: the offer, a typed area, progress, and the new pr
   await shoot('new-from-server');
   await page.locator('#sync-start').click();
   await page.locator('#sync-progress').waitFor();
-  await page.waitForFunction(() => ['changes', 'apply', 'items'].includes(document.querySelector('#sync-progress')?.getAttribute('data-phase') ?? ''), undefined, { timeout: 60_000 });
-  const numbers = await page.locator('#sync-progress-numbers').innerText();
+  // Read in the same poll that sees the phase: the page reloads onto the new project as soon as the sync ends.
+  const numbers = await (await page.waitForFunction(() => {
+    const phase = document.querySelector('#sync-progress')?.getAttribute('data-phase') ?? '';
+    return ['manifest', 'changes', 'apply', 'items'].includes(phase) && document.querySelector('#sync-progress-numbers')?.textContent;
+  }, undefined, { timeout: 60_000, polling: 50 })).jsonValue() as string;
   assert.match(numbers, /received at .+\/s/);
-  await shoot('new-from-server-progress');
+  await shoot('new-from-server-progress', 5_000);
 
   // Done: the host opened the new project and the page reloaded onto it, with the summary.
   await page.locator('#sync-summary').waitFor({ timeout: 120_000 });
@@ -167,4 +177,24 @@ test('a change on the server arrives with Sync now (F9): the summary shows what 
   await page.locator('#note-list').scrollIntoViewIfNeeded();
   await shoot('notes-conflict');
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
+});
+
+test('Sync now asks for the token when none is kept; one the server refuses is said so in the dialog, and the right one syncs', async () => {
+  const forgot = await fetch(`${host.origin}/api/forgetSyncToken`, { method: 'POST', headers: { Authorization: `Bearer ${host.token}` }, body: '{}' });
+  assert.deepEqual(await forgot.json(), { ok: true, value: { forgotten: true } });
+  await page.keyboard.press('F9');
+  await page.locator('dialog.sync-now #sync-token').waitFor();
+  await page.locator('#sync-token').fill('sty_not-the-right-token');
+  await page.locator('#sync-start').click();
+  await page.waitForFunction(() => /refused/.test(document.querySelector('dialog.sync-now .form-message')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  assert.match(await page.locator('dialog.sync-now .form-message').innerText(), /401 TOKEN_INVALID/);
+  await shoot('sync-now-token-refused');
+  await page.locator('#sync-token').fill(token);
+  await page.locator('#sync-keep-token').uncheck();
+  await page.locator('#sync-start').click();
+  // Nothing new on the server: the summary is shown in place, no reload.
+  await page.locator('dialog.sync-now #sync-summary').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('#sync-summary-headline').innerText(), /Already at the server’s generation 2/);
+  assert.doesNotMatch(await page.locator('#sync-summary').innerText(), /token is kept/);
+  await page.locator('#sync-close').click();
 });
