@@ -5,13 +5,15 @@ import { StoreyError } from '../common/errors.js';
 import { ProjectFile } from '../core/project/project-file.js';
 import { parseArea } from '../core/sync/area.js';
 import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../core/sync/sync-client.js';
+import { tileAfterChange } from '../core/tiler/after-import.js';
 
-export const syncHelp = `  storey sync FILE.storey [--token-file FILE] [--client-cert C --client-key K] [--json]
-  storey sync --init FILE.storey --server https://HOST:PORT --ca CA.pem [--area W,S,E,N] [--name NAME]
+export const syncHelp = `  storey sync FILE.storey [--token-file FILE] [--client-cert C --client-key K] [--json] [--no-tile]
+  storey sync --init FILE.storey --server https://HOST:PORT --ca CA.pem [--area W,S,E,N] [--name NAME] [--no-tile]
       Sync with the organisation's server: records and tiles of the area arrive as whole generations, notes and
       views go both ways (conflicts keep both). Resumes after a dropped connection, a kill or Ctrl-C (which
       cancels, keeping the last whole generation); --init on a file it started continues it. The token comes from
-      STOREY_SYNC_TOKEN or --token-file and is never written into the project.`;
+      STOREY_SYNC_TOKEN or --token-file and is never written into the project. When records changed, the
+      buildings are tiled again for the city view (--no-tile: later, with storey tile).`;
 
 function describe(summary: SyncSummary): string {
   const lines = [summary.applied
@@ -30,6 +32,7 @@ export async function commandSync(args: string[], usage: (message: string) => Er
     options: {
       init: { type: 'boolean', default: false }, server: { type: 'string' }, ca: { type: 'string' }, area: { type: 'string' }, name: { type: 'string' },
       'token-file': { type: 'string' }, 'client-cert': { type: 'string' }, 'client-key': { type: 'string' }, json: { type: 'boolean', default: false },
+      'no-tile': { type: 'boolean', default: false },
     },
   });
   const file = positionals[0];
@@ -55,6 +58,27 @@ export async function commandSync(args: string[], usage: (message: string) => Er
     onProgress.finish();
   }
   console.log(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
+  // The server never sends its buildings tileset (server/capture.ts): this workstation tiles the records it holds.
+  const recordsChanged = summary.applied !== null && summary.applied.records.put + summary.applied.records.delete > 0;
+  if (recordsChanged && !values['no-tile'] && !cancel.signal.aborted) await tileSynced(file, values.json);
+}
+
+/** Tiles the synced buildings for the city view; a failure leaves the sync as it is and says how to try again. */
+async function tileSynced(file: string, json: boolean): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  const project = ProjectFile.open(file);
+  try {
+    const tiled = await tileAfterChange(project, (done, total) => {
+      if (tty) process.stderr.write(`\r\x1b[2Ktiling: ${done} of ${total} buildings`);
+    });
+    if (tty) process.stderr.write('\r\x1b[2K');
+    if (tiled && !json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles for the city view in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`storey: the sync stands, but tiling its buildings failed (${message}); the city view draws them from the registry until \`storey tile ${file}\` succeeds.\n`);
+  } finally {
+    project.close();
+  }
 }
 
 async function runSync(file: string, values: { init?: boolean; server?: string; ca?: string; area?: string; name?: string }, options: SyncOptions, usage: (message: string) => Error): Promise<SyncSummary> {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ProjectFile } from '../core/project/project-file.js';
 import { unionEnvelopes, type Envelope } from '../core/sync/area.js';
 import { recordTables, rowToJson } from '../core/sync/wire.js';
+import { BUILDINGS_TILESET_NAME } from '../common/buildings-tileset.js';
 
 export interface CaptureSummary {
   /** The generation the master now serves (unchanged when nothing differed). */
@@ -82,7 +83,14 @@ export function captureGeneration(project: ProjectFile): CaptureSummary {
       }
     }
     const layerEnv = new Map<string, Envelope | null>();
+    // The buildings tileset is derived from the records (core/tiler) and carries their properties inside its tiles:
+    // serving it would show a token buildings outside its area and fields it may not see. Each workstation tiles
+    // the records it was given instead (cli/sync-command.ts), so the layer and its tiles are never offered.
+    const derived = new Set(
+      (db.prepare(`SELECT id FROM storey_layers WHERE name = ? AND kind = '3dtiles'`).pluck().all(BUILDINGS_TILESET_NAME) as string[]),
+    );
     for (const layer of db.prepare(`SELECT id, name, kind, settings FROM storey_layers`).all() as Array<{ id: string; name: string; kind: string; settings: string }>) {
+      if (derived.has(layer.id)) continue;
       const settings = JSON.parse(layer.settings) as { extent?: { westDegrees: number; southDegrees: number; eastDegrees: number; northDegrees: number } | null };
       const e = settings.extent;
       const env = e ? { minx: e.westDegrees, miny: e.southDegrees, maxx: e.eastDegrees, maxy: e.northDegrees } : null;
@@ -92,6 +100,7 @@ export function captureGeneration(project: ProjectFile): CaptureSummary {
       put('layers', layer.id, JSON.stringify({ name: layer.name, kind: layer.kind, settings: facts }), null, env ?? WHOLE_WORLD);
     }
     for (const t of db.prepare(`SELECT layer_id, tile_path, sha256 FROM storey_tiles`).all() as Array<{ layer_id: string; tile_path: string; sha256: string }>) {
+      if (derived.has(t.layer_id)) continue;
       put('tiles', `${t.layer_id}/${t.tile_path}`, null, t.sha256, layerEnv.get(t.layer_id) ?? WHOLE_WORLD);
     }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ProjectFile } from '../../core/project/project-file.js';
 import type { Area } from '../../core/sync/area.js';
 import { recordTables, rowToJson } from '../../core/sync/wire.js';
+import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 
 export interface Certificates {
   caPath: string;
@@ -111,7 +112,8 @@ export function content(project: ProjectFile, area?: Area): Map<string, string> 
       out.set(`${tbl}/${id}`, JSON.stringify(rowToJson(row)));
     }
   }
-  const layers = db.prepare(`SELECT id, settings FROM storey_layers`).all() as Array<{ id: string; settings: string }>;
+  // The buildings tileset is each side's own, derived from its records (the server never sends it).
+  const layers = db.prepare(`SELECT id, settings FROM storey_layers WHERE NOT (name = ? AND kind = '3dtiles')`).all(BUILDINGS_TILESET_NAME) as Array<{ id: string; settings: string }>;
   for (const layer of layers) {
     const e = (JSON.parse(layer.settings) as { extent: { westDegrees: number; southDegrees: number; eastDegrees: number; northDegrees: number } | null }).extent;
     if (area && e && !(e.eastDegrees >= area.west && e.westDegrees <= area.east && e.northDegrees >= area.south && e.southDegrees <= area.north)) continue;
