@@ -15,13 +15,8 @@ export const SyncServerUrl = z
   .trim()
   .min(1)
   .max(2000)
-  .refine((text) => {
-    try {
-      return new URL(text).protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'the sync server must be an https:// address, e.g. https://storey.example:8443');
+  // common/ has no URL (no DOM, no Node): the host parses the address again before it connects.
+  .regex(/^https:\/\/[^\s/?#@]+(:\d+)?(\/[^\s]*)?$/i, 'the sync server must be an https:// address, e.g. https://storey.example:8443');
 
 /** A path on the host's disk (the organisation's CA file). */
 export const HostPath = z.string().trim().min(1).max(4000);
