@@ -67,6 +67,8 @@ export class CityGlobe {
   /** The buildings drawn from the project's tileset instead of the primitive (null: the primitive). */
   private tileset: TilesetBuildings | undefined;
   private tilesetUrl: string | null = null;
+  /** The tileset the project offers; drawn unless terrain is on and the shapes are loaded (see standOnGround). */
+  private wantedTilesetUrl: string | null = null;
   /** Counts tileset loads, so a slow load that was replaced meanwhile is dropped. */
   private tilesetLoads = 0;
   /** The buildings tileset layer's switch and opacity in the layer list. */
@@ -289,6 +291,13 @@ export class CityGlobe {
    * shapes still serve floors, flights and positions), else batched into one primitive.
    */
   showBuildings(shapes: BuildingShape[], tilesetUrl: string | null = null): void {
+    this.wantedTilesetUrl = tilesetUrl;
+    this.draw(shapes, tilesetUrl);
+    // On terrain, buildings stand on the ground under them (see standOnGround).
+    if (this.tileLayers.terrainOn) void this.standOnGround(true);
+  }
+
+  private draw(shapes: BuildingShape[], tilesetUrl: string | null): void {
     const scene = this.widget.scene;
     if (this.buildings) scene.primitives.remove(this.buildings);
     this.buildings = undefined;
@@ -365,26 +374,41 @@ export class CityGlobe {
     } catch (error) {
       // A tileset that cannot be read must not leave an empty city: draw the primitive instead.
       console.error(`The buildings tileset did not load (${String(error)}); drawing the buildings one by one.`);
-      if (load === this.tilesetLoads) this.showBuildings([...this.shapes.values()], null);
+      if (load === this.tilesetLoads) {
+        this.wantedTilesetUrl = null;
+        this.draw([...this.shapes.values()], null);
+      }
     }
     scene.requestRender();
   }
 
   /** Lifts every building onto the terrain (or back onto the ellipsoid), keeping its colours, filter and selection. */
   private async standOnGround(terrainOn: boolean): Promise<void> {
-    // The tileset's buildings stand on the heights the tiler gave them; only the primitive is re-laid on terrain.
-    if (this.tilesetUrl) return;
     const shapes = [...this.shapes.values()];
+    // The tileset's buildings stand on the ellipsoid, and CesiumJS cannot lift its features one by one onto the
+    // terrain: on terrain, a city whose shapes are loaded is drawn as the primitive, each building on the ground
+    // under it, and back from the tileset when terrain goes off. A city too big to list its shapes keeps the tileset.
+    const tilesetUrl = terrainOn && shapes.length ? null : this.wantedTilesetUrl;
+    if (tilesetUrl) {
+      if (this.tilesetUrl === tilesetUrl) return;
+      const restyle = { colors: this.baseColors, visible: this.visible, selected: this.selectedId };
+      this.groundHeights = null;
+      this.draw(shapes, tilesetUrl);
+      this.restyleWhenReady = restyle;
+      return;
+    }
     let heights: Map<string, number> | null = null;
     if (terrainOn && shapes.length) {
       const centres = shapes.map((s) => ringCentre(s.polygons[0]?.[0] ?? []));
       const ground = await this.tileLayers.groundHeights(centres);
       heights = new Map(shapes.map((s, i) => [s.id, ground[i]!]));
     }
-    if (!heights && !this.groundHeights) return;
+    // The person may have switched terrain again while the heights were sampled: the later call decides.
+    if (terrainOn !== this.tileLayers.terrainOn) return;
+    if (!heights && !this.groundHeights && !this.tilesetUrl) return;
     const restyle = { colors: this.baseColors, visible: this.visible, selected: this.selectedId };
     this.groundHeights = heights;
-    this.showBuildings(shapes);
+    this.draw(shapes, null);
     this.restyleWhenReady = restyle;
   }
 

@@ -16,6 +16,7 @@ import { ProjectFile } from '../../core/project/project-file.js';
 import type { Polygon } from '../../core/project/gpkg-geometry.js';
 import { RegistryStore } from '../../core/project/registry-store.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
+import { tileBuildings } from '../../core/tiler/tiler.js';
 import { startWebHost, type WebHost } from '../../main/web/web-host.js';
 import { launchChromium, openGuardedPage, waitForCity, type GuardedPage } from '../support/chromium.js';
 import { sharedData } from '../support/shared-data.js';
@@ -45,6 +46,7 @@ type View = {
   screenPositionOf(id: string): { x: number; y: number } | null;
   floorScreenPosition(id: string): { x: number; y: number } | null;
   selectBuilding(id: string): Promise<void>;
+  buildingsSource(): { kind: 'tileset' | 'primitive'; loadedBuildings: number };
 };
 type Layers = { terrainOn(): boolean; groundHeights(points: Array<{ lonDegrees: number; latDegrees: number }>): Promise<number[]> };
 
@@ -74,6 +76,9 @@ before(async () => {
     });
     store.refreshExtents();
   });
+  // Tiled as an import leaves a project: the tileset's buildings stand on the ellipsoid, so on terrain the city must
+  // be drawn from the registry, each building on the ground under it.
+  await tileBuildings(project);
   await importTiles(project, sharedData('nl-heuvelrug-terrain', 'tiles'));
   project.close();
   mkdirSync(outputDir, { recursive: true });
@@ -119,6 +124,7 @@ test('the terrain under the three buildings is well above the ellipsoid and diff
   ground = await page.evaluate((p) => (window as unknown as { storeyLayers: Layers }).storeyLayers.groundHeights(p), places);
   assert.ok(ground.every((h) => h > storeys * storeyMeters), `ground ${ground.map((h) => h.toFixed(1)).join(', ')} m is higher than the buildings are tall, so a building on the ellipsoid would be buried`);
   assert.ok(Math.max(...ground) - Math.min(...ground) > 3, `relief between them: ${ground.map((h) => h.toFixed(1)).join(', ')} m`);
+  await page.waitForFunction(() => (window as unknown as { storeyView: View }).storeyView.buildingsSource().kind === 'primitive', undefined, { timeout: 60_000 });
 });
 
 for (const [index, place] of places.entries()) {
