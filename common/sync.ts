@@ -52,12 +52,12 @@ export const SyncConflict = z.object({
 });
 export type SyncConflict = z.infer<typeof SyncConflict>;
 
-export const SyncPhase = z.enum(['starting', 'manifest', 'changes', 'tiles', 'apply', 'items', 'done']);
+export const SyncPhase = z.enum(['starting', 'manifest', 'changes', 'tiles', 'apply', 'items', 'tiling', 'done']);
 export type SyncPhase = z.infer<typeof SyncPhase>;
 
 export const SyncJobProgress = z.object({
   phase: SyncPhase,
-  /** Done in this phase: changes staged, or tiles fetched. */
+  /** Done in this phase: changes staged, tiles fetched, or buildings tiled for the city view. */
   items: z.number().int().nonnegative(),
   itemsTotal: z.number().int().nonnegative().nullable(),
   /** Bytes received from the server so far (compressed, as sent). */
@@ -84,6 +84,12 @@ export const SyncJobSummary = z.object({
   /** Notes and saved views: received from the server, sent to it, and in conflict (both versions kept). */
   items: z.object({ pulled: z.number().int().nonnegative(), pushed: z.number().int().nonnegative(), conflicts: z.number().int().nonnegative() }),
   durationMs: z.number().nonnegative(),
+  /**
+   * The buildings tiled for the city view after records changed (the server never sends its own tileset), null when
+   * nothing needed tiling; `tilingError` says why tiling failed (the sync stands, the view draws the registry).
+   */
+  tiled: z.object({ buildings: z.number().int().nonnegative(), tiles: z.number().int().nonnegative() }).nullable().optional(),
+  tilingError: z.string().nullable().optional(),
 });
 export type SyncJobSummary = z.infer<typeof SyncJobSummary>;
 

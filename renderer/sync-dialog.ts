@@ -30,6 +30,7 @@ const phaseLabels: Record<SyncJob['progress']['phase'], string> = {
   tiles: 'Fetching tiles',
   apply: 'Applying the generation',
   items: 'Notes and views',
+  tiling: 'Tiling the buildings for the city view',
   done: 'Done',
 };
 
@@ -128,8 +129,9 @@ function progressView(job: SyncJob): HTMLElement {
   // Without a total (asking, paging changes, applying) the bar runs indeterminate.
   if (p.phase === 'done') bar.value = 1;
   else if (p.itemsTotal) bar.value = Math.min(1, p.items / p.itemsTotal);
-  const items = p.phase === 'tiles' || p.phase === 'changes'
-    ? `${formatNumber(p.items)}${p.itemsTotal !== null ? ` of ${formatNumber(p.itemsTotal)}` : ''} ${p.phase === 'tiles' ? 'tiles' : 'changes'} · `
+  const unit = p.phase === 'tiles' ? 'tiles' : p.phase === 'tiling' ? 'buildings' : 'changes';
+  const items = p.phase === 'tiles' || p.phase === 'changes' || p.phase === 'tiling'
+    ? `${formatNumber(p.items)}${p.itemsTotal !== null ? ` of ${formatNumber(p.itemsTotal)}` : ''} ${unit} · `
     : '';
   const left = p.secondsLeft !== null && p.secondsLeft > 0 ? ` · about ${formatSeconds(p.secondsLeft)} left` : '';
   return h('div', { class: 'sync-progress', id: 'sync-progress', 'data-phase': p.phase },
@@ -157,6 +159,10 @@ export function summaryView(job: SyncJob): HTMLElement {
     h('p', { id: 'sync-summary-items' }, `Notes and views: ${formatNumber(i.pulled)} received, ${formatNumber(i.pushed)} sent.`),
     i.conflicts
       ? h('p', { class: 'sync-conflicts', id: 'sync-summary-conflicts' }, `${i.conflicts} changed here and on the server: both versions are kept and marked “conflict” in Views & notes. Delete the one you do not want.`)
+      : null,
+    s.tiled ? h('p', { id: 'sync-summary-tiled' }, `${formatNumber(s.tiled.buildings)} buildings tiled for the city view.`) : null,
+    s.tilingError
+      ? h('p', { class: 'sync-conflicts', id: 'sync-summary-tiling-error' }, `The sync stands, but tiling its buildings for the city view failed (${s.tilingError}); the city is drawn from the registry until \`storey tile\` or the next sync succeeds.`)
       : null,
     h('p', { class: 'muted small' }, `Received ${formatBytes(s.bytesReceived)} (${formatNumber(s.blobsFetched)} tiles) in ${(s.durationMs / 1000).toFixed(1)} s.${job.tokenKept ? ' The token is kept for the next sync.' : ''}`),
   );

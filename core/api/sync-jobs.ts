@@ -94,7 +94,7 @@ export function checkCaFile(path: string): string {
   return full;
 }
 
-function summaryOf(summary: SyncSummary, durationMs: number): NonNullable<SyncJob['summary']> {
+function summaryOf(summary: SyncSummary, durationMs: number, tiling: { tiled: { buildings: number; tiles: number } | null; tilingError: string | null }): NonNullable<SyncJob['summary']> {
   const zero = { put: 0, delete: 0 };
   return {
     generationBefore: summary.generationBefore,
@@ -107,6 +107,8 @@ function summaryOf(summary: SyncSummary, durationMs: number): NonNullable<SyncJo
     bytesReceived: summary.bytesReceived,
     items: summary.items,
     durationMs,
+    tiled: tiling.tiled,
+    tilingError: tiling.tilingError,
   };
 }
 
@@ -232,7 +234,7 @@ export class SyncJobs {
           }
         }
         finish({
-          state: error ? 'failed' : 'done', summary: summaryOf(message.summary, Date.now() - running.startedAt), tokenKept, opened, error,
+          state: error ? 'failed' : 'done', summary: summaryOf(message.summary, Date.now() - running.startedAt, message), tokenKept, opened, error,
           progress: { ...running.job.progress, phase: 'done', secondsLeft: 0 },
         });
       } else {

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../common/errors.js';
 import { ProjectFile } from '../project/project-file.js';
 import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../sync/sync-client.js';
+import { tileAfterChange } from '../tiler/after-import.js';
 import type { Area } from '../sync/area.js';
 
 export type SyncWorkerData =
@@ -15,9 +16,14 @@ export type SyncWorkerData =
   | { mode: 'create'; projectPath: string; token: string; settings: { name: string; server: string; caPath: string; area: Area | null }; paceMs?: number };
 
 export type SyncWorkerMessage =
-  | { type: 'progress'; progress: SyncProgress }
-  | { type: 'done'; summary: SyncSummary }
+  | { type: 'progress'; progress: SyncProgress | TilingProgress }
+  | { type: 'done'; summary: SyncSummary; tiled: { buildings: number; tiles: number } | null; tilingError: string | null }
   | { type: 'failed'; error: { code: string; message: string } };
+
+/** The step after the sync: the buildings tiled for the city view, counted in buildings. */
+interface TilingProgress extends Omit<SyncProgress, 'phase'> {
+  phase: 'tiling';
+}
 
 const port = parentPort!;
 const data = workerData as SyncWorkerData;
@@ -57,7 +63,26 @@ try {
     project = ProjectFile.open(data.projectPath, { withoutLock: true });
     summary = await syncProject(project, options);
   }
-  post({ type: 'done', summary });
+  // The server never sends its buildings tileset: tile the records this project was given when they changed. A
+  // failure leaves the sync standing; the city view draws the registry until the tileset is current again.
+  let tiled: { buildings: number; tiles: number } | null = null;
+  let tilingError: string | null = null;
+  const recordsChanged = summary.applied !== null && summary.applied.records.put + summary.applied.records.delete > 0;
+  if (recordsChanged && !cancel.signal.aborted) {
+    try {
+      const report = await tileAfterChange(project, (done, total) => {
+        const now = Date.now();
+        if (done === total || now - lastAt >= 100) {
+          lastAt = now;
+          post({ type: 'progress', progress: { phase: 'tiling', items: done, itemsTotal: total, bytes: summary.bytesReceived, bytesPerSecond: 0, secondsLeft: null } });
+        }
+      });
+      tiled = report ? { buildings: report.buildings, tiles: report.tiles } : null;
+    } catch (error) {
+      tilingError = error instanceof Error ? error.message : String(error);
+    }
+  }
+  post({ type: 'done', summary, tiled, tilingError });
 } catch (error) {
   post({ type: 'failed', error: toErrorPayload(error) });
 } finally {

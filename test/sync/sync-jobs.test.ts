@@ -24,6 +24,7 @@ import { startSyncServer, type SyncServer } from '../../server/serve.js';
 import { createToken } from '../../server/tokens.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
+import { buildingsTilesetState } from '../../core/tiler/stamp.js';
 import { assertSameContent, content, makeCertificates, type Certificates } from './sync-support.js';
 
 const dir = tempDir('storey-sync-jobs-');
@@ -128,6 +129,12 @@ test('New project from server runs on a worker with progress; the project opens 
   const summary = job.summary!;
   assert.deepEqual([summary.generationBefore, summary.generation, summary.applied], [0, 1, true]);
   assert.ok(summary.records.put > 100 && summary.tiles.put > 0 && summary.blobsFetched > 0, JSON.stringify(summary));
+  // Then the synced buildings are tiled for the city view, with progress in buildings.
+  const footprinted = open!.db.prepare(`SELECT count(*) FROM buildings WHERE footprint IS NOT NULL`).pluck().get() as number;
+  assert.equal(summary.tiled?.buildings, footprinted, JSON.stringify(summary));
+  assert.equal(summary.tilingError, null);
+  assert.ok(seen.some((p) => p.phase === 'tiling' && p.itemsTotal === footprinted), 'tiling counted against the buildings');
+  assert.equal(buildingsTilesetState(open!)?.current, true);
   assert.equal(open?.path, join(dir, 'odense.storey'));
   assertSameContent(content(open!), content(master, odense));
   assert.equal(job.tokenKept, true);
@@ -166,6 +173,7 @@ test('Sync now: a change on the server arrives and the summary counts it; a canc
   assert.deepEqual([summary.generationBefore, summary.generation, summary.applied], [1, 2, true]);
   assert.deepEqual(summary.records, { put: 1, delete: 1 });
   assert.deepEqual(summary.tiles, { put: 0, delete: 0 });
+  assert.ok(summary.tiled && buildingsTilesetState(open!)?.current, 'the changed records are tiled again');
   assert.equal(open!.db.prepare(`SELECT name FROM buildings WHERE registry_id = ?`).pluck().get(building), 'Changed for Sync now', 'the host\'s connection sees the applied generation');
   assertSameContent(content(open!), content(master, odense));
 
@@ -173,6 +181,7 @@ test('Sync now: a change on the server arrives and the summary counts it; a canc
   const idle = await watch(jobs, jobs.startSync({}));
   assert.equal(idle.job.summary?.applied, false);
   assert.deepEqual(idle.job.summary?.records, { put: 0, delete: 0 });
+  assert.equal(idle.job.summary?.tiled, null, 'nothing changed, nothing tiled');
 });
 
 test('a kept token the server refuses is forgotten; a host without a keychain asks for the token each time', async () => {
