@@ -29,6 +29,7 @@ let host: WebHost;
 let browser: Browser;
 let guarded: GuardedPage;
 let page: Page;
+let buildingsLayerId = '';
 
 /** Where the terrain's tiles have relief (their headers put it at lat 52.04–52.15). */
 const places = [
@@ -48,7 +49,11 @@ type View = {
   selectBuilding(id: string): Promise<void>;
   buildingsSource(): { kind: 'tileset' | 'primitive'; loadedBuildings: number };
 };
-type Layers = { terrainOn(): boolean; groundHeights(points: Array<{ lonDegrees: number; latDegrees: number }>): Promise<number[]> };
+type Layers = {
+  terrainOn(): boolean;
+  groundHeights(points: Array<{ lonDegrees: number; latDegrees: number }>): Promise<number[]>;
+  setVisible(id: string, visible: boolean): Promise<void>;
+};
 
 /** A 24 m square footprint around a point, closed ring, WGS 84 degrees. */
 function square(lon: number, lat: number): Polygon {
@@ -78,7 +83,7 @@ before(async () => {
   });
   // Tiled as an import leaves a project: the tileset's buildings stand on the ellipsoid, so on terrain the city must
   // be drawn from the registry, each building on the ground under it.
-  await tileBuildings(project);
+  buildingsLayerId = (await tileBuildings(project)).layer.id;
   await importTiles(project, sharedData('nl-heuvelrug-terrain', 'tiles'));
   project.close();
   mkdirSync(outputDir, { recursive: true });
@@ -153,3 +158,25 @@ for (const [index, place] of places.entries()) {
     await page.keyboard.press('Escape');
   });
 }
+
+test('the layer list\'s switch for the buildings still applies while they are drawn on the terrain', async () => {
+  const place = places[1]!;
+  const setVisible = (visible: boolean) => page.evaluate(({ id, visible }) => (window as unknown as { storeyLayers: Layers }).storeyLayers.setVisible(id, visible), { id: buildingsLayerId, visible });
+  await page.evaluate((camera) => (window as unknown as { storeyView: View }).storeyView.applyView({ camera, style: null, filter: [], selection: null }), {
+    lonDegrees: place.lonDegrees, latDegrees: place.latDegrees - 150 / 111_320, heightMeters: ground[1]! + 90, headingDegrees: 0, pitchDegrees: -31, rollDegrees: 0,
+  });
+  await settle();
+  const roof = await page.evaluate((id) => (window as unknown as { storeyView: View }).storeyView.screenPositionOf(id), place.id);
+  assert.ok(roof, 'the roof is in view');
+  // Switched off: nothing is drawn there, so the click finds no building.
+  await setVisible(false);
+  await settle();
+  await page.mouse.click(roof.x, roof.y);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.evaluate(() => document.body.dataset['selectedBuilding'] ?? ''), '', 'a hidden building is not picked');
+  await setVisible(true);
+  await settle();
+  await page.mouse.click(roof.x, roof.y);
+  await page.waitForFunction((id) => document.body.dataset['selectedBuilding'] === id, place.id, { timeout: 30_000 });
+  await page.keyboard.press('Escape');
+});
