@@ -1,5 +1,5 @@
 /**
- * Passphrases of encrypted projects kept by the OS keychain (Electron safeStorage: Keychain on macOS, DPAPI on
+ * Passphrases of encrypted projects (and, through SealedStore, sync tokens: token-store.ts) kept by the OS keychain (Electron safeStorage: Keychain on macOS, DPAPI on
  * Windows, the Secret Service / kwallet on Linux). The file holds only what safeStorage encrypted, keyed by project
  * path; nothing is remembered when the OS offers no real keychain (Linux 'basic_text' would store it in the clear).
  */
@@ -7,29 +7,25 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
 import type { PassphraseKeychain } from '../../core/workspace/workspace.js';
 
-type Keychain = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & { getSelectedStorageBackend?: () => string };
+export type Keychain = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & { getSelectedStorageBackend?: () => string };
 
-export class ProjectKeychain implements PassphraseKeychain {
+/**
+ * Secrets sealed by safeStorage, one per project path, in a JSON file of their own (written whole, then renamed into
+ * place, readable by the user only). Nothing is kept where safeStorage has no real keychain.
+ */
+export class SealedStore {
   constructor(
     private readonly file: string,
-    private readonly safeStorage: Keychain,
+    protected readonly safeStorage: Keychain,
   ) {}
 
-  /** True when passphrases can be kept safely on this machine. */
+  /** True when secrets can be kept safely on this machine. */
   get available(): boolean {
     if (!this.safeStorage.isEncryptionAvailable()) return false;
     return this.safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
   }
 
-  /** What the passphrase dialog says when it cannot offer "Remember on this computer". */
-  get unavailableReason(): string | null {
-    if (this.available) return null;
-    return this.safeStorage.isEncryptionAvailable()
-      ? 'This computer has no OS keychain for Storey (no Secret Service or KWallet is running), and Storey will not keep passphrases in the clear.'
-      : 'The OS keychain is not available to Storey on this computer, so passphrases are asked each time.';
-  }
-
-  /** Whether a passphrase is kept for this project (it may still turn out stale when it is tried). */
+  /** Whether a secret is kept for this project (it may still turn out stale when it is tried). */
   has(projectPath: string): boolean {
     return this.available && projectPath in this.read();
   }
@@ -39,6 +35,7 @@ export class ProjectKeychain implements PassphraseKeychain {
     try {
       return JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>;
     } catch {
+      // A damaged file: the secrets are asked for again (and the file is rewritten on the next remember).
       return {};
     }
   }
@@ -49,9 +46,9 @@ export class ProjectKeychain implements PassphraseKeychain {
     renameSync(temporary, this.file);
   }
 
-  remember(projectPath: string, passphrase: string): boolean {
+  remember(projectPath: string, secret: string): boolean {
     if (!this.available) return false;
-    this.write({ ...this.read(), [projectPath]: this.safeStorage.encryptString(passphrase).toString('base64') });
+    this.write({ ...this.read(), [projectPath]: this.safeStorage.encryptString(secret).toString('base64') });
     return true;
   }
 
@@ -61,7 +58,7 @@ export class ProjectKeychain implements PassphraseKeychain {
     try {
       return this.safeStorage.decryptString(Buffer.from(sealed, 'base64'));
     } catch {
-      // Another user's or machine's entry: the passphrase is asked again.
+      // Another user's or machine's entry: the secret is asked for again.
       return undefined;
     }
   }
@@ -71,5 +68,16 @@ export class ProjectKeychain implements PassphraseKeychain {
     if (!(projectPath in entries)) return;
     delete entries[projectPath];
     this.write(entries);
+  }
+}
+
+/** Passphrases of encrypted projects. */
+export class ProjectKeychain extends SealedStore implements PassphraseKeychain {
+  /** What the passphrase dialog says when it cannot offer "Remember on this computer". */
+  get unavailableReason(): string | null {
+    if (this.available) return null;
+    return this.safeStorage.isEncryptionAvailable()
+      ? 'This computer has no OS keychain for Storey (no Secret Service or KWallet is running), and Storey will not keep passphrases in the clear.'
+      : 'The OS keychain is not available to Storey on this computer, so passphrases are asked each time.';
   }
 }
