@@ -1,7 +1,8 @@
 /**
- * Passphrases of encrypted projects (and, through SealedStore, sync tokens: token-store.ts) kept by the OS keychain (Electron safeStorage: Keychain on macOS, DPAPI on
- * Windows, the Secret Service / kwallet on Linux). The file holds only what safeStorage encrypted, keyed by project
- * path; nothing is remembered when the OS offers no real keychain (Linux 'basic_text' would store it in the clear).
+ * Passphrases of encrypted projects, and through SealedStore the sync tokens (token-store.ts), kept by the OS keychain
+ * (Electron safeStorage: Keychain on macOS, DPAPI on Windows, the Secret Service / kwallet on Linux). The file holds
+ * only what safeStorage encrypted, keyed by project path; nothing is remembered when the OS offers no real keychain
+ * (Linux 'basic_text' would store it in the clear).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
