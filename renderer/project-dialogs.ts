@@ -179,15 +179,20 @@ export async function showProjectChooser(hooks: ProjectDialogHooks, options: { s
   dialog.showModal();
 }
 
-function areaInputs(initial: AreaOfInterest | null): { fields: HTMLElement; read: () => AreaOfInterest | null; set: (a: AreaOfInterest | null) => void } {
-  const make = (id: string, label: string, min: number, max: number) => {
-    const input = h('input', { type: 'number', id, step: 'any', min: String(min), max: String(max), 'aria-label': label, placeholder: label });
-    return input;
-  };
-  const west = make('aoi-west', 'West', -180, 180);
-  const south = make('aoi-south', 'South', -90, 90);
-  const east = make('aoi-east', 'East', -180, 180);
-  const north = make('aoi-north', 'North', -90, 90);
+/**
+ * Four edges of an area in degrees, typed or set by a caller (from the view, drawn): the project's area of interest
+ * and a sync's area alike. `read` throws a message for the form when the edges are incomplete or crossed.
+ */
+export function areaInputs(
+  initial: AreaOfInterest | null,
+  options: { idPrefix: string; name: string; noneMeans?: string } = { idPrefix: 'aoi', name: 'area of interest' },
+): { fields: HTMLElement; read: () => AreaOfInterest | null; set: (a: AreaOfInterest | null) => void } {
+  const make = (edge: string, label: string, min: number, max: number) =>
+    h('input', { type: 'number', id: `${options.idPrefix}-${edge}`, step: 'any', min: String(min), max: String(max), 'aria-label': label, placeholder: label }) as HTMLInputElement;
+  const west = make('west', 'West', -180, 180);
+  const south = make('south', 'South', -90, 90);
+  const east = make('east', 'East', -180, 180);
+  const north = make('north', 'North', -90, 90);
   const set = (a: AreaOfInterest | null) => {
     west.value = a ? a.westDegrees.toFixed(5) : '';
     south.value = a ? a.southDegrees.toFixed(5) : '';
@@ -199,8 +204,10 @@ function areaInputs(initial: AreaOfInterest | null): { fields: HTMLElement; read
     const values = [west, south, east, north].map((i) => i.value.trim());
     if (values.every((v) => v === '')) return null;
     const [w, s, e, n] = values.map(Number) as [number, number, number, number];
-    if (values.some((v) => v === '') || [w, s, e, n].some((v) => !Number.isFinite(v))) throw new Error('Give all four edges of the area of interest, in degrees, or none.');
-    if (!(w < e && s < n)) throw new Error('The area of interest needs west < east and south < north.');
+    if (values.some((v) => v === '') || [w, s, e, n].some((v) => !Number.isFinite(v))) {
+      throw new Error(`Give all four edges of the ${options.name}, in degrees, or none${options.noneMeans ? ` (${options.noneMeans})` : ''}.`);
+    }
+    if (!(w < e && s < n)) throw new Error(`The ${options.name} needs west < east and south < north.`);
     return { westDegrees: w, southDegrees: s, eastDegrees: e, northDegrees: n };
   };
   const fields = h('div', { class: 'aoi-grid' },

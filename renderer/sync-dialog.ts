@@ -7,6 +7,7 @@
  */
 import type { AreaOfInterest, HostInfo, StoreyApi, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../common/contract.js';
 import { formatNumber, h } from './dom.js';
+import { areaInputs } from './project-dialogs.js';
 
 export interface SyncDialogHooks {
   api: StoreyApi;
@@ -80,36 +81,6 @@ function tokenKeeping(storage: TokenStorage): { element: HTMLElement; keep: () =
     element: h('div', {}, h('label', { class: 'checkbox' }, box, text), h('p', { class: 'muted small', id: 'sync-token-note' }, note)),
     keep: () => box.checked,
   };
-}
-
-function areaFields(initial: AreaOfInterest | null): { fields: HTMLElement; read: () => AreaOfInterest | null; set: (a: AreaOfInterest | null) => void } {
-  const make = (id: string, label: string, min: number, max: number) =>
-    h('input', { type: 'number', id, step: 'any', min: String(min), max: String(max), 'aria-label': label, placeholder: label }) as HTMLInputElement;
-  const west = make('sync-west', 'West', -180, 180);
-  const south = make('sync-south', 'South', -90, 90);
-  const east = make('sync-east', 'East', -180, 180);
-  const north = make('sync-north', 'North', -90, 90);
-  const set = (a: AreaOfInterest | null) => {
-    west.value = a ? a.westDegrees.toFixed(5) : '';
-    south.value = a ? a.southDegrees.toFixed(5) : '';
-    east.value = a ? a.eastDegrees.toFixed(5) : '';
-    north.value = a ? a.northDegrees.toFixed(5) : '';
-  };
-  set(initial);
-  const read = (): AreaOfInterest | null => {
-    const values = [west, south, east, north].map((i) => i.value.trim());
-    if (values.every((v) => v === '')) return null;
-    const [w, s, e, n] = values.map(Number) as [number, number, number, number];
-    if (values.some((v) => v === '') || [w, s, e, n].some((v) => !Number.isFinite(v))) throw new Error('Give all four edges of the area, in degrees, or none (all the token may see).');
-    if (!(w < e && s < n)) throw new Error('The area needs west < east and south < north.');
-    return { westDegrees: w, southDegrees: s, eastDegrees: e, northDegrees: n };
-  };
-  const fields = h('div', { class: 'aoi-grid' },
-    h('span', {}), h('label', {}, 'North', north), h('span', {}),
-    h('label', {}, 'West', west), h('span', {}), h('label', {}, 'East', east),
-    h('span', {}), h('label', {}, 'South', south), h('span', {}),
-  );
-  return { fields, read, set };
 }
 
 function offerView(offer: SyncServerOffer): HTMLElement {
@@ -250,7 +221,7 @@ export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
   const check = h('button', { type: 'button', id: 'sync-check' }, 'Ask the server what it offers') as HTMLButtonElement;
   const name = h('input', { id: 'sync-name', required: true, maxlength: '200', autocomplete: 'off' }) as HTMLInputElement;
   const fileName = h('input', { id: 'sync-file', maxlength: '255', placeholder: 'from the name', autocomplete: 'off' }) as HTMLInputElement;
-  const area = areaFields(null);
+  const area = areaInputs(null, { idPrefix: 'sync', name: 'area', noneMeans: 'all the token may see' });
   const message = h('p', { class: 'form-message', role: 'alert' });
   const status = h('div', { class: 'import-status', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'sync-start' }, 'Create and sync') as HTMLButtonElement;
