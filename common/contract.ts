@@ -325,6 +325,15 @@ export const operations = {
     output: BriefingJob,
   },
   /**
+   * Opens a finished briefing's PDF in the system's PDF viewer (desktop: written into the user's temporary folder
+   * first, as the window lets no page open new windows) and says where it is. A host whose page opens the PDF itself
+   * (the web host: the browser) answers NOT_SUPPORTED.
+   */
+  openBriefingPdf: {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: z.object({ path: z.string() }),
+  },
+  /**
    * The attribute table of the buildings matching the conditions as CSV (every matching row), recorded in the
    * project's audit trail with the row count and the filter.
    */

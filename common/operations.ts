@@ -51,6 +51,7 @@ export const operationNames = [
   'startBriefing',
   'getBriefingJob',
   'cancelBriefing',
+  'openBriefingPdf',
   'exportCsv',
   ...syncOperationNames,
 ] as const;

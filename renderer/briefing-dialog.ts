@@ -14,6 +14,8 @@ export interface BriefingContext {
   /** The building selected in the workstation, offered for a detail page. */
   selectedBuilding: { id: string; label: string } | null;
   filter: FilterCondition[];
+  /** The host keeps and opens the PDF itself (the desktop, whose window opens no other windows); else the browser does. */
+  hostOpensPdf: boolean;
 }
 
 function pdfUrl(result: BriefingResult): string {
@@ -118,14 +120,25 @@ export function openBriefingDialog(api: StoreyApi, context: BriefingContext, onE
         status.replaceChildren(h('p', { class: 'small error-text' }, `No PDF: ${running.error?.message ?? 'the briefing failed.'}`));
       } else {
         const url = pdfUrl(result);
+        const jobId = running.id;
         const link = h('a', { href: url, download: result.fileName, id: 'briefing-download', class: 'link' }, `Save ${result.fileName}`);
-        const open = h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open the PDF');
+        const where = h('p', { class: 'small muted', id: 'briefing-opened' });
+        // The desktop keeps it in Documents and opens it in the system's viewer; in a browser the browser opens it.
+        const openPdf = () => {
+          if (!context.hostOpensPdf) {
+            window.open(url, '_blank', 'noopener');
+            return;
+          }
+          api.openBriefingPdf({ jobId }).then(({ path }) => (where.textContent = `Opened ${path}`), onError);
+        };
+        const open = h('a', { href: url, id: 'briefing-open', onclick: (event: Event) => { event.preventDefault(); openPdf(); } }, 'Open the PDF');
         status.replaceChildren(
           h('p', {}, `Done: ${result.pageCount} pages in ${formatNumber((Date.now() - started) / 1000, 1)} s (maps ${formatNumber(result.renderMs / 1000, 1)} s, composition ${formatNumber(result.composeMs / 1000, 1)} s).`),
           h('p', {}, open, ' · ', link),
+          where,
         );
         document.body.dataset['briefing'] = `${result.pageCount}:${result.fileName}`;
-        window.open(url, '_blank', 'noopener');
+        openPdf();
       }
     } catch (error) {
       document.body.dataset['briefingState'] = 'failed';

@@ -186,6 +186,7 @@ function showBriefing(): void {
     marking: info.marking,
     selectedBuilding: detail ? { id: detail.id, label: detail.address ?? detail.name ?? detail.id } : null,
     filter: styleFilter?.state().filter ?? [],
+    hostOpensPdf: hostInfo?.host === 'desktop',
   }, showError);
 }
 

@@ -81,6 +81,8 @@ export interface ImportServices {
   profilesDir: string;
   /** Desktop: the native open dialog for a tile source file or folder; null when the person cancelled. */
   chooseTileSource?: (kind: 'file' | 'folder') => Promise<string | null>;
+  /** Desktop: writes a briefing's PDF where the person can keep it and opens it in the system's viewer; the path. */
+  openPdf?: (fileName: string, pdf: Buffer) => Promise<string>;
 }
 
 export class ProjectApi implements ProjectScopedApi {
@@ -171,6 +173,14 @@ export class ProjectApi implements ProjectScopedApi {
 
   async cancelBriefing({ jobId }: { jobId: string }): Promise<BriefingJob> {
     return this.briefingJobs.cancel(jobId);
+  }
+
+  async openBriefingPdf({ jobId }: { jobId: string }): Promise<{ path: string }> {
+    const open = this.imports?.openPdf;
+    if (!open) throw new StoreyError('NOT_SUPPORTED', 'This host does not open PDFs itself: the page opens the briefing.');
+    const job = this.briefingJobs.get(jobId);
+    if (!job.result) throw new StoreyError('BAD_INPUT', `The briefing ${jobId} has no PDF: it is ${job.state === 'running' ? 'still running' : job.state}.`);
+    return { path: await open(job.result.fileName, Buffer.from(job.result.pdfBase64, 'base64')) };
   }
 
   /** Every matching row (not only the table's first page), sorted as the table is; recorded as an export. */

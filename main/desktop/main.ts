@@ -14,6 +14,7 @@ import { Workspace, type FilePurpose } from '../../core/workspace/workspace.js';
 import { createStaticHandler, securityHeaders } from '../../core/serve/app-handler.js';
 import { createTileHandler, projectTileStore, TILE_ROUTE_PREFIX, withoutContentEncoding } from '../../core/serve/tile-handler.js';
 import { StoreyError } from '../../common/errors.js';
+import { keepBriefingPdf } from '../../core/brief/keep-pdf.js';
 import { APP_ORIGIN, guardedApiHandler, installSessionPolicy } from './security.js';
 import { ProjectKeychain } from './keychain.js';
 import { desktopMapRenderer, electronPrintWindows, printPageDispatch } from './print-maps.js';
@@ -67,6 +68,14 @@ async function chooseTileSource(kind: 'file' | 'folder'): Promise<string | null>
       : { title: 'Import tiles: a terrain, 3D Tiles or z/x/y folder', properties: ['openDirectory'] };
   const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : result.filePaths[0] ?? null;
+}
+
+/** A finished briefing, kept in Documents/Storey briefings and opened in the system's PDF viewer. */
+async function openPdf(fileName: string, pdf: Buffer): Promise<string> {
+  const path = keepBriefingPdf(join(app.getPath('documents'), 'Storey briefings'), fileName, pdf);
+  const problem = await shell.openPath(path);
+  if (problem) throw new StoreyError('INTERNAL', `The briefing is saved as ${path}, but the system could not open it: ${problem}`);
+  return path;
 }
 
 /** The project to start with: one handed over by the OS or the command line, else the last one, else the sample. */
@@ -160,6 +169,7 @@ async function start(): Promise<void> {
       jobs: new ImportJobs(projectPath, (workerData) => new Worker(pathToFileURL(join(appRoot, 'dist', 'desktop', 'import-worker.mjs')), { workerData })),
       profilesDir: join(appRoot, 'resources', 'profiles'),
       chooseTileSource,
+      openPdf,
     }),
   });
   try {

@@ -649,6 +649,13 @@ describe('every operation through the web host', () => {
       },
       bad: { jobId: '' },
     },
+    openBriefingPdf: {
+      good: async () => {
+        // The web host leaves opening the PDF to the browser: the dialog opens the blob itself on this answer.
+        await assert.rejects(api.openBriefingPdf({ jobId: briefingJobId }), (e: unknown) => e instanceof StoreyError && e.code === 'NOT_SUPPORTED');
+      },
+      bad: { jobId: 7 },
+    },
     exportCsv: {
       good: async () => {
         const conditions = [{ attribute: 'floorCount', operator: '>=' as const, value: 4 }];
