@@ -180,6 +180,33 @@ export async function showProjectChooser(hooks: ProjectDialogHooks, options: { s
 }
 
 /**
+ * The buttons beside area inputs: the current view, two clicks on the globe (the dialog steps aside meanwhile), and
+ * none. `ids` name the first two for tests; `clear` says what no area means here.
+ */
+export function areaSourceButtons(
+  set: (a: AreaOfInterest | null) => void,
+  dialog: HTMLDialogElement,
+  sources: { viewExtent?: () => AreaOfInterest | null; drawArea?: () => Promise<AreaOfInterest | null> },
+  ids: { view: string; draw: string; clear: string },
+): HTMLElement {
+  const buttons = h('div', { class: 'aoi-buttons' });
+  const { viewExtent, drawArea } = sources;
+  if (viewExtent) buttons.append(h('button', { type: 'button', id: ids.view, onclick: () => set(viewExtent()) }, 'Use the current view'));
+  if (drawArea) {
+    buttons.append(h('button', { type: 'button', id: ids.draw, onclick: () => {
+      dialog.close();
+      void drawArea().then((drawn) => {
+        document.body.append(dialog);
+        dialog.showModal();
+        if (drawn) set(drawn);
+      });
+    } }, 'Draw on the globe'));
+  }
+  buttons.append(h('button', { type: 'button', onclick: () => set(null) }, ids.clear));
+  return buttons;
+}
+
+/**
  * Four edges of an area in degrees, typed or set by a caller (from the view, drawn): the project's area of interest
  * and a sync's area alike. `read` throws a message for the form when the edges are incomplete or crossed.
  */
@@ -285,21 +312,7 @@ export function showProjectForm(hooks: ProjectDialogHooks, info: ProjectInfo | n
         ' ', forgetMessage,
       )
     : null;
-  const areaButtons = h('div', { class: 'aoi-buttons' });
-  if (hooks.viewExtent) {
-    areaButtons.append(h('button', { type: 'button', id: 'aoi-from-view', onclick: () => area.set(hooks.viewExtent!()) }, 'Use the current view'));
-  }
-  if (hooks.drawArea) {
-    areaButtons.append(h('button', { type: 'button', id: 'aoi-draw', onclick: () => {
-      dialog.close();
-      void hooks.drawArea!().then((drawn) => {
-        document.body.append(dialog);
-        dialog.showModal();
-        if (drawn) area.set(drawn);
-      });
-    } }, 'Draw on the globe'));
-  }
-  areaButtons.append(h('button', { type: 'button', onclick: () => area.set(null) }, 'Clear'));
+  const areaButtons = areaSourceButtons(area.set, dialog, hooks, { view: 'aoi-from-view', draw: 'aoi-draw', clear: 'Clear' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'project-form-submit' }, creating ? 'Create' : 'Save');
   const form = h('form', { method: 'dialog' },
     h('h2', {}, creating ? 'New project' : 'Project properties'),

@@ -7,7 +7,7 @@
  */
 import type { AreaOfInterest, HostInfo, StoreyApi, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../common/contract.js';
 import { formatNumber, h } from './dom.js';
-import { areaInputs } from './project-dialogs.js';
+import { areaInputs, areaSourceButtons } from './project-dialogs.js';
 
 export interface SyncDialogHooks {
   api: StoreyApi;
@@ -227,19 +227,7 @@ export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
   const submit = h('button', { type: 'submit', class: 'primary', id: 'sync-start' }, 'Create and sync') as HTMLButtonElement;
   const buttons = h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', onclick: close }, 'Cancel'), submit);
 
-  const areaButtons = h('div', { class: 'aoi-buttons' });
-  if (hooks.viewExtent) areaButtons.append(h('button', { type: 'button', id: 'sync-area-view', onclick: () => area.set(hooks.viewExtent!()) }, 'Use the current view'));
-  if (hooks.drawArea) {
-    areaButtons.append(h('button', { type: 'button', id: 'sync-area-draw', onclick: () => {
-      dialog.close();
-      void hooks.drawArea!().then((drawn) => {
-        document.body.append(dialog);
-        dialog.showModal();
-        if (drawn) area.set(drawn);
-      });
-    } }, 'Draw on the globe'));
-  }
-  areaButtons.append(h('button', { type: 'button', onclick: () => area.set(null) }, 'All the token may see'));
+  const areaButtons = areaSourceButtons(area.set, dialog, hooks, { view: 'sync-area-view', draw: 'sync-area-draw', clear: 'All the token may see' });
 
   const readConnection = () => {
     if (!/^https:\/\//i.test(server.value.trim())) throw new Error('The server address starts with https:// (e.g. https://storey.example:8443).');
