@@ -156,13 +156,21 @@ export async function measureGeoJson(browser: Browser, geojsonPath: string, exte
   }
 }
 
-/** Storey, then the baseline unless `withBaseline` is false (a city too big for GeoJsonDataSource to be worth the wait). */
-export async function measureBoth(projectPath: string, geojsonPath: string, extent: { west: number; south: number; east: number; north: number }, limitMs: number, withBaseline = true): Promise<{ storey: ViewResult; geojson: ViewResult | null }> {
+/**
+ * Storey, then the baseline unless `withBaseline` is false (a city too big for GeoJsonDataSource to be worth the
+ * wait), `rounds` times, alternating (Storey, baseline, Storey, baseline, …) so a change in the machine's load
+ * falls on both sides; a fresh browser context each time, one browser for all.
+ */
+export async function measureBoth(projectPath: string, geojsonPath: string, extent: { west: number; south: number; east: number; north: number }, limitMs: number, withBaseline = true, rounds = 1): Promise<Array<{ storey: ViewResult; geojson: ViewResult | null }>> {
   const browser = await launchChromium();
   try {
-    const storey = await measureStorey(browser, projectPath, limitMs);
-    const geojson = withBaseline ? await measureGeoJson(browser, geojsonPath, extent, limitMs) : null;
-    return { storey, geojson };
+    const results: Array<{ storey: ViewResult; geojson: ViewResult | null }> = [];
+    for (let round = 0; round < rounds; round++) {
+      const storey = await measureStorey(browser, projectPath, limitMs);
+      const geojson = withBaseline ? await measureGeoJson(browser, geojsonPath, extent, limitMs) : null;
+      results.push({ storey, geojson });
+    }
+    return results;
   } finally {
     await browser.close();
   }

@@ -3,8 +3,10 @@
 // building. Then in headless Chromium (bench/city-view.ts), in the same run: Storey opening the tiled project, time
 // to the first complete frame and JS heap, against the same buildings drawn as a typical Cesium app does (a
 // GeoJsonDataSource with extruded polygons), and the ratios.
-// Usage: npm run bench:city [-- --sizes 10000,100000,1000000 --limit-s 900 --baseline-max 100000 --no-browser]
-// (cities above --baseline-max are opened by Storey only: the GeoJSON baseline would not finish).
+// Usage: npm run bench:city [-- --sizes 10000,100000,1000000 --rounds 3 --limit-s 900 --baseline-max 100000
+// --no-browser --keep DIR] (cities above --baseline-max are opened by Storey only: the GeoJSON baseline would not
+// finish; --rounds alternates the two sides that many times and reports each round and the medians; --keep leaves the
+// tiled projects in DIR for a closer look).
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,10 @@ import { decodePolygons } from '../core/project/gpkg-geometry.js';
 import { tileBuildings } from '../core/tiler/tiler.js';
 import { measureBoth, type ViewResult } from './city-view.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, 'limit-s': { type: 'string', default: '900' }, 'no-browser': { type: 'boolean', default: false }, 'baseline-max': { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, 'limit-s': { type: 'string', default: '900' }, 'no-browser': { type: 'boolean', default: false }, 'baseline-max': { type: 'string', default: '100000' }, rounds: { type: 'string', default: '1' }, keep: { type: 'string' } } });
 mkdirSync(new URL('./output/', import.meta.url), { recursive: true });
-const work = mkdtempSync(join(tmpdir(), 'storey-bench-city-'));
+const work = values.keep ? (mkdirSync(values.keep, { recursive: true }), values.keep) : mkdtempSync(join(tmpdir(), 'storey-bench-city-'));
+const rounds = Math.max(1, Number(values.rounds));
 
 /** A deterministic pseudo-random sequence, so every run tiles the same city. */
 function random(seed: number): () => number {
@@ -98,6 +101,18 @@ async function writeGeoJson(path: string, out: string): Promise<{ bytes: number;
   return { bytes: statSync(out).size, extent };
 }
 
+/** How many times as fast as the baseline Storey reached its first complete frame ("> n" when only Storey finished). */
+function speedRatio(s: ViewResult, g: ViewResult): string {
+  if (s.completeMs !== null && g.completeMs !== null) return (g.completeMs / s.completeMs).toFixed(1);
+  return s.completeMs !== null ? `> ${((Number(values['limit-s']) * 1000) / s.completeMs).toFixed(1)}` : 'n/a';
+}
+
+/** The round with the median first-frame time (a timeout counts as the slowest); its heap goes with it. */
+function medianOf(results: ViewResult[]): ViewResult {
+  const sorted = [...results].sort((a, b) => (a.completeMs ?? Infinity) - (b.completeMs ?? Infinity));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 const fmt = (r: ViewResult) => (r.completeMs === null ? `not complete after ${values['limit-s']} s` : `${(r.completeMs / 1000).toFixed(1)} s`);
 
 const rows: Array<Record<string, number | string>> = [];
@@ -125,17 +140,16 @@ try {
     let view: { storey: ViewResult; geojson: ViewResult | null } | null = null;
     if (!values['no-browser']) {
       const withBaseline = size <= Number(values['baseline-max']);
-      process.stderr.write(`  ${size}: opening in Chromium (Storey${withBaseline ? ', then GeoJsonDataSource' : ' only'})…\n`);
-      view = await measureBoth(path, geojsonPath, extent, Number(values['limit-s']) * 1000, withBaseline);
-      const s = view.storey;
-      const g = view.geojson;
-      console.log(`${size} buildings in Chromium: Storey first complete frame ${fmt(s)}, JS heap ${s.jsHeapMB.toFixed(0)} MB (${s.buildings} buildings with loaded features)${g ? `; GeoJsonDataSource ${fmt(g)}, JS heap ${g.jsHeapMB.toFixed(0)} MB (${g.buildings} entities)` : ''}.`);
-      if (g) {
-        const speed = s.completeMs !== null && g.completeMs !== null ? (g.completeMs / s.completeMs).toFixed(1) : s.completeMs !== null ? `> ${((Number(values['limit-s']) * 1000) / s.completeMs).toFixed(1)}` : 'n/a';
-        console.log(`  ratio: Storey is ${speed}× faster to the first complete frame; its JS heap is ${(s.jsHeapMB / g.jsHeapMB).toFixed(2)} of the baseline's${g.completeMs === null ? ' (baseline heap read at the time limit, still loading)' : ''}.`);
-      }
+      process.stderr.write(`  ${size}: opening in Chromium (Storey${withBaseline ? ', then GeoJsonDataSource' : ' only'}${rounds > 1 ? `, ${rounds} rounds` : ''})…\n`);
+      const results = await measureBoth(path, geojsonPath, extent, Number(values['limit-s']) * 1000, withBaseline, rounds);
+      results.forEach(({ storey: s, geojson: g }, round) => {
+        console.log(`${size} buildings in Chromium${rounds > 1 ? `, round ${round + 1}` : ''}: Storey first complete frame ${fmt(s)}, JS heap ${s.jsHeapMB.toFixed(0)} MB (${s.buildings} buildings with loaded features)${g ? `; GeoJsonDataSource ${fmt(g)}, JS heap ${g.jsHeapMB.toFixed(0)} MB (${g.buildings} entities)` : ''}.`);
+        if (g) console.log(`  ratio: Storey is ${speedRatio(s, g)}× faster to the first complete frame; its JS heap is ${(s.jsHeapMB / g.jsHeapMB).toFixed(2)} of the baseline's${g.completeMs === null ? ' (baseline heap read at the time limit, still loading)' : ''}.`);
+      });
+      view = { storey: medianOf(results.map((r) => r.storey)), geojson: withBaseline ? medianOf(results.map((r) => r.geojson!)) : null };
+      if (rounds > 1 && view.geojson) console.log(`  medians over ${rounds} rounds: Storey ${fmt(view.storey)}, GeoJsonDataSource ${fmt(view.geojson)}, ${speedRatio(view.storey, view.geojson)}× (per-round ratios: ${results.map((r) => speedRatio(r.storey, r.geojson!)).join(', ')}).`);
     }
-    rmSync(geojsonPath, { force: true });
+    if (!values.keep) rmSync(geojsonPath, { force: true });
     rows.push({
       buildings: size,
       generateS: +(generateMs / 1000).toFixed(1),
@@ -155,10 +169,10 @@ try {
           }
         : {}),
     });
-    rmSync(path, { force: true });
+    if (!values.keep) rmSync(path, { force: true });
   }
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
 }
 console.table(rows);
 for (const row of rows) {
