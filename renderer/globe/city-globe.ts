@@ -35,6 +35,7 @@ import {
   VerticalOrigin,
   LabelStyle,
   Cartesian2 as LabelOffset,
+  type Scene,
 } from 'cesium';
 import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, Note } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
@@ -61,6 +62,8 @@ export interface GlobeState {
   frames: number;
   /** Samples per pixel the scene draws with (1 on a software WebGL). */
   msaaSamples: number;
+  /** A flat sky without atmosphere or drawn fog (a software WebGL): see plainSky. */
+  plainSky: boolean;
 }
 
 /** Whether WebGL runs on the CPU (no GPU, or one the browser will not use): SwiftShader, llvmpipe and the like. */
@@ -71,6 +74,24 @@ function softwareWebGl(): boolean {
   const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   gl.getExtension('WEBGL_lose_context')?.loseContext();
   return /swiftshader|llvmpipe|softpipe|software rasterizer|microsoft basic render/i.test(renderer);
+}
+
+/**
+ * The sky and the air drawn plainly, for a software WebGL. The sky's atmosphere is shaded for every pixel of the
+ * canvas, under the globe too, and fog and the ground's atmosphere for every pixel of the ground and the buildings:
+ * on SwiftShader those three took about 45 % of a frame of the 100,000-building city (bench/city, docs/benchmarks.md),
+ * in a city view where the horizon is rarely seen. The sky becomes one pale colour; fog still thins out the far
+ * tiles of a tilted view (fewer to load), it is only not drawn.
+ */
+function plainSky(scene: Scene): void {
+  if (scene.skyAtmosphere) scene.skyAtmosphere.show = false;
+  // SkyBox has a `show` (Cesium's docs and code) that its type declarations leave out.
+  if (scene.skyBox) (scene.skyBox as unknown as { show: boolean }).show = false;
+  if (scene.sun) scene.sun.show = false;
+  if (scene.moon) scene.moon.show = false;
+  scene.backgroundColor = Color.fromCssColorString('#b9cbdc');
+  scene.fog.renderable = false;
+  scene.globe.showGroundAtmosphere = false;
 }
 
 export class CityGlobe {
@@ -102,7 +123,7 @@ export class CityGlobe {
   private readonly sketchPoints: PointPrimitiveCollection;
   private readonly sketchLabels: LabelCollection;
   private floors: { buildingId: string; primitive: Primitive; floorIds: string[]; centres: Map<string, Cartesian3> } | undefined;
-  readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0, msaaSamples: 4 };
+  readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0, msaaSamples: 4, plainSky: false };
   /** The project's imagery, terrain and 3D Tiles layers. */
   readonly tileLayers: TileLayers;
   /** Ground height under each building while terrain is on (buildings stand on it); null on the bare ellipsoid. */
@@ -113,6 +134,7 @@ export class CityGlobe {
     this.widget = widget;
     const scene = widget.scene;
     this.state.msaaSamples = scene.msaaSamples;
+    this.state.plainSky = !scene.skyAtmosphere?.show;
     scene.postRender.addEventListener(() => {
       this.state.frames++;
       this.state.tilesLoaded = scene.globe.tilesLoaded && (this.tileset?.tilesLoaded ?? true);
@@ -176,7 +198,10 @@ export class CityGlobe {
     const scene = widget.scene;
     // Multisampling draws every pixel four times; on a software WebGL (no GPU: SwiftShader, llvmpipe) that made each
     // frame of a 100,000-building city about 1.6 times as long (bench/city), so there edges stay unsmoothed.
-    if (softwareWebGl()) scene.msaaSamples = 1;
+    if (softwareWebGl()) {
+      scene.msaaSamples = 1;
+      plainSky(scene);
+    }
     // A fixed light and time: buildings read the same at any hour, and screenshots are reproducible.
     widget.clock.currentTime = JulianDate.fromIso8601('2026-06-21T10:00:00Z');
     scene.light = new DirectionalLight({ direction: Cartesian3.normalize(new Cartesian3(0.4, 0.6, -0.7), new Cartesian3()) });

@@ -131,8 +131,9 @@ test('the Odense buildings are drawn from the project\'s tileset', { timeout: 12
   assert.ok(roof[0]! + roof[1]! + roof[2]! > 200, `the roof of ${first.id} is drawn (pixel ${roof})`);
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
   // This Chromium draws WebGL with SwiftShader, on the CPU: the view leaves multisampling off there.
-  const msaa = await page.evaluate(() => (window as unknown as { storeyView: { globeState(): { msaaSamples: number } } }).storeyView.globeState().msaaSamples);
-  assert.equal(msaa, 1, 'no multisampling on a software WebGL');
+  const { msaaSamples, plainSky } = await page.evaluate(() => (window as unknown as { storeyView: { globeState(): { msaaSamples: number; plainSky: boolean } } }).storeyView.globeState());
+  assert.equal(msaaSamples, 1, 'no multisampling on a software WebGL');
+  assert.equal(plainSky, true, 'a flat sky without atmosphere or drawn fog on a software WebGL');
 });
 
 test('a click on a tileset building picks its registry id and opens its panel; Escape clears it', { timeout: 180_000 }, async () => {
