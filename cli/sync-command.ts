@@ -4,16 +4,21 @@ import { parseArgs } from 'node:util';
 import { StoreyError } from '../common/errors.js';
 import { ProjectFile } from '../core/project/project-file.js';
 import { parseArea } from '../core/sync/area.js';
+import { describeFilter, parseFilter, type SyncFilter } from '../core/sync/filter.js';
 import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../core/sync/sync-client.js';
 import { tileAfterChange } from '../core/tiler/after-import.js';
 
-export const syncHelp = `  storey sync FILE.storey [--token-file FILE] [--client-cert C --client-key K] [--json] [--no-tile]
-  storey sync --init FILE.storey --server https://HOST:PORT --ca CA.pem [--area W,S,E,N] [--name NAME] [--no-tile]
+export const syncHelp = `  storey sync FILE.storey [--token-file FILE] [--client-cert C --client-key K] [--json] [--no-tile] [CHOICE]
+  storey sync --init FILE.storey --server https://HOST:PORT --ca CA.pem [--area W,S,E,N] [--name NAME] [--no-tile] [CHOICE]
       Sync with the organisation's server: records and tiles of the area arrive as whole generations, notes and
       views go both ways (conflicts keep both). Resumes after a dropped connection, a kill or Ctrl-C (which
       cancels, keeping the last whole generation); --init on a file it started continues it. The token comes from
       STOREY_SYNC_TOKEN or --token-file and is never written into the project. When records changed, the
-      buildings are tiled again for the city view (--no-tile: later, with storey tile).`;
+      buildings are tiled again for the city view (--no-tile: later, with storey tile).
+      CHOICE (kept in the project for later syncs; given again, it replaces the kept one as a whole, bringing what
+      is newly wanted and deleting what is no longer wanted): --layers ID[:MIN-MAX],... (tile layers by id, each
+      with its own zoom range; "all": every layer; "none": no tiles), --min-zoom N / --max-zoom N (for the chosen imagery and
+      terrain layers without a range of their own), --no-records (tiles only). Without any: everything.`;
 
 function describe(summary: SyncSummary): string {
   const lines = [summary.applied
@@ -33,6 +38,7 @@ export async function commandSync(args: string[], usage: (message: string) => Er
       init: { type: 'boolean', default: false }, server: { type: 'string' }, ca: { type: 'string' }, area: { type: 'string' }, name: { type: 'string' },
       'token-file': { type: 'string' }, 'client-cert': { type: 'string' }, 'client-key': { type: 'string' }, json: { type: 'boolean', default: false },
       'no-tile': { type: 'boolean', default: false },
+      layers: { type: 'string' }, 'min-zoom': { type: 'string' }, 'max-zoom': { type: 'string' }, 'no-records': { type: 'boolean', default: false },
     },
   });
   const file = positionals[0];
@@ -49,7 +55,9 @@ export async function commandSync(args: string[], usage: (message: string) => Er
     cancel.abort();
   };
   process.on('SIGINT', onInterrupt);
-  const options: SyncOptions = { token, onProgress, signal: cancel.signal, clientCertPath: values['client-cert'], clientKeyPath: values['client-key'] };
+  const filter = choiceOf(values);
+  if (filter !== undefined && !values.json) process.stderr.write(`Taking ${describeFilter(filter)}.\n`);
+  const options: SyncOptions = { token, onProgress, signal: cancel.signal, clientCertPath: values['client-cert'], clientKeyPath: values['client-key'], ...(filter !== undefined ? { filter } : {}) };
   let summary: SyncSummary;
   try {
     summary = await runSync(file, values, options, usage);
@@ -81,12 +89,25 @@ async function tileSynced(file: string, json: boolean): Promise<void> {
   }
 }
 
+/** The choice of records, layers and zooms the options make; undefined when none is given (the project's stays). */
+function choiceOf(values: { layers?: string; 'min-zoom'?: string; 'max-zoom'?: string; 'no-records'?: boolean }): SyncFilter | undefined {
+  if (values.layers === undefined && values['min-zoom'] === undefined && values['max-zoom'] === undefined && !values['no-records']) return undefined;
+  const text = values.layers?.trim();
+  if (text === '') throw new StoreyError('BAD_ARGUMENT', '--layers is empty: give layer ids (ID or ID:MIN-MAX, comma-separated), "all" or "none".');
+  // An unknown id is refused once the server has listed its layers, with the ids it offers.
+  const layers = text === 'all' ? null : text === 'none' ? '' : text;
+  return parseFilter(
+    { records: values['no-records'] ? '0' : '1', layers: layers ?? null, minzoom: values['min-zoom'] ?? null, maxzoom: values['max-zoom'] ?? null },
+    { records: '--no-records', layers: '--layers', minzoom: '--min-zoom', maxzoom: '--max-zoom' },
+  );
+}
+
 async function runSync(file: string, values: { init?: boolean; server?: string; ca?: string; area?: string; name?: string }, options: SyncOptions, usage: (message: string) => Error): Promise<SyncSummary> {
   let summary: SyncSummary;
   if (values.init) {
     if (!values.server || !values.ca) throw usage('storey sync --init needs --server and --ca');
     const area = values.area ? parseArea(values.area, '--area') : null;
-    const created = await createProjectFromServer(file, { name: values.name ?? file.replace(/^.*[\\/]|\.storey$/g, ''), server: values.server, caPath: values.ca, area }, options);
+    const created = await createProjectFromServer(file, { name: values.name ?? file.replace(/^.*[\\/]|\.storey$/g, ''), server: values.server, caPath: values.ca, area, ...(options.filter !== undefined ? { filter: options.filter } : {}) }, options);
     summary = created.summary;
     created.project.close();
   } else {

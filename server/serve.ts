@@ -12,6 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { ProjectFile } from '../core/project/project-file.js';
 import { intersectAreas, parseArea, type Area } from '../core/sync/area.js';
+import { parseFilter, tileZoom, wantsTile, type SyncFilter } from '../core/sync/filter.js';
 import { END_FRAME, frameHeader, isRecordTable, PROTOCOL_VERSION, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson } from '../core/sync/wire.js';
 import { currentGeneration } from './capture.js';
 import { authenticate, type TokenInfo } from './tokens.js';
@@ -134,24 +135,59 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     return area;
   }
 
-  function manifest(token: TokenInfo, area: Area | null): ManifestResponse {
+  /** Each layer's kind (zoom ranges apply to imagery and terrain, not to 3D Tiles). */
+  const layerKindRows = db.prepare(`SELECT key, json_extract(row_json, '$.kind') AS kind FROM storey_changes WHERE tbl = 'layers' AND op = 'put'`);
+  const layerKinds = () => new Map((layerKindRows.all() as Array<{ key: string; kind: string }>).map((r) => [r.key, r.kind]));
+  const tileWanted = (filter: SyncFilter, kinds: Map<string, string>, key: string) => {
+    const slash = key.indexOf('/');
+    const layer = key.slice(0, slash);
+    return wantsTile(filter, layer, kinds.get(layer), key.slice(slash + 1));
+  };
+
+  /**
+   * Every layer the token sees with its tiles in the area (count, zooms, an estimate of their size from the layer's
+   * average tile), so a workstation can choose; `counts` are of what the filter chooses.
+   */
+  function manifest(token: TokenInfo, area: Area | null, filter: SyncFilter): ManifestResponse {
     return db.transaction(() => {
       let records = 0;
       let tiles = 0;
       const layers: ManifestResponse['layers'] = [];
+      const perLayer = new Map<string, { tiles: number; zooms: Record<string, number> }>();
+      const averages = new Map<string, number>();
+      const kinds = layerKinds();
       for (const row of allPuts.iterate(areaParams(area)) as IterableIterator<ChangeRow>) {
         if (visibleOp(row, area) !== 'put') continue;
-        if (row.tbl === 'tiles') tiles++;
-        else if (row.tbl === 'layers') {
-          const layer = JSON.parse(row.row_json!) as { name: string; kind: string };
+        if (row.tbl === 'tiles') {
+          const slash = row.key.indexOf('/');
+          const layer = row.key.slice(0, slash);
+          const stats = perLayer.get(layer) ?? { tiles: 0, zooms: {} };
+          perLayer.set(layer, stats);
+          stats.tiles++;
+          const z = kinds.get(layer) === '3dtiles' ? null : tileZoom(row.key.slice(slash + 1));
+          if (z !== null) stats.zooms[z] = (stats.zooms[z] ?? 0) + 1;
+          if (tileWanted(filter, kinds, row.key)) tiles++;
+        } else if (row.tbl === 'layers') {
+          const layer = JSON.parse(row.row_json!) as { name: string; kind: string; settings?: { tileCount?: number; byteSize?: number } };
           layers.push({ id: row.key, name: layer.name, kind: layer.kind });
-        } else records++;
+          const s = layer.settings;
+          if (s?.tileCount && s.byteSize) averages.set(row.key, s.byteSize / s.tileCount);
+        } else if (filter.records) records++;
+      }
+      for (const layer of layers) {
+        const stats = perLayer.get(layer.id) ?? { tiles: 0, zooms: {} };
+        const zooms = Object.keys(stats.zooms).map(Number);
+        Object.assign(layer, {
+          tiles: stats.tiles, zooms: stats.zooms,
+          minZoom: zooms.length ? Math.min(...zooms) : null, maxZoom: zooms.length ? Math.max(...zooms) : null,
+          bytesEstimate: Math.round((averages.get(layer.id) ?? 0) * stats.tiles),
+        });
       }
       return { protocol: PROTOCOL_VERSION, generation: currentGeneration(project), tokenName: token.name, area, fields: token.fields, layers, counts: { records, tiles } };
     })();
   }
 
-  function changes(token: TokenInfo, area: Area | null, url: URL, detail: Record<string, unknown>): { text: string; next: string | null } {
+  function changes(token: TokenInfo, area: Area | null, filter: SyncFilter, url: URL, detail: Record<string, unknown>): { text: string; next: string | null } {
     const since = intParam(url, 'since', 0);
     const upto = intParam(url, 'upto');
     const limit = Math.min(Math.max(intParam(url, 'limit', 2000), 1), 10_000);
@@ -170,6 +206,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       if (upto !== generation) throw new HttpError(409, 'GENERATION_MOVED', `The server is at generation ${generation}, not ${upto}; start again from the manifest.`);
       return changesPage.all({ since, upto, tbl: after[0], key: after[1], limit, ...areaParams(area) }) as ChangeRow[];
     })();
+    // What the workstation chose not to take is never named, not even as a delete (it holds none of it).
+    const kinds = filter.layers === null && filter.minZoom === null && filter.maxZoom === null ? undefined : layerKinds();
     // The page is written as text: rows are stored as JSON already, and a token without a fields list gets them as
     // stored (no parse and re-serialise of thousands of rows per page). The shape is ChangesResponse.
     const records: string[] = [];
@@ -178,6 +216,9 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     for (const row of rows) {
       const op = visibleOp(row, area);
       if (!op) continue;
+      if (kinds && row.tbl === 'tiles' && !tileWanted(filter, kinds, row.key)) continue;
+      if (kinds && row.tbl === 'layers' && filter.layers !== null && !filter.layers.some((l) => l.id === row.key)) continue;
+      if (!filter.records && isRecordTable(row.tbl)) continue;
       if (row.tbl === 'tiles') {
         const slash = row.key.indexOf('/');
         tiles.push(JSON.stringify({ layer: row.key.slice(0, slash), path: row.key.slice(slash + 1), op, ...(op === 'put' ? { sha256: row.sha256! } : {}) }));
@@ -195,7 +236,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     return { text, next };
   }
 
-  async function blobs(req: IncomingMessage, res: ServerResponse, area: Area | null, detail: Record<string, unknown>): Promise<void> {
+  async function blobs(req: IncomingMessage, res: ServerResponse, area: Area | null, filter: SyncFilter, detail: Record<string, unknown>): Promise<void> {
     const body = (await readJson(req)) as { sha256?: unknown };
     const list = body.sha256;
     if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || !SHA_PATTERN.test(s))) {
@@ -216,9 +257,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     if (encoder) encoder.pipe(res);
     let count = 0;
     let bytes = 0;
+    const kinds = layerKinds();
     for (const [sha, blob] of blobsInHashOrder(list as string[])) {
       if (res.destroyed) break;
-      const visible = (tilesOfBlob.all(sha) as ChangeRow[]).some((row) => visibleOp(row, area) === 'put');
+      // A blob goes only to a token that sees, and a workstation that chose, a tile made of it.
+      const visible = (tilesOfBlob.all(sha) as ChangeRow[]).some((row) => visibleOp(row, area) === 'put' && tileWanted(filter, kinds, row.key));
       if (!visible) continue;
       // Sent as stored: the workstation checks every blob against its hash, so damage on the master is caught there.
       // Header and bytes in one write: one TLS record run instead of a 36-byte record before every tile.
@@ -297,13 +340,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       }
       token = auth.token;
       const area = tokenArea(token, url);
-      if (route === 'GET /v1/manifest') json(200, manifest(token, area));
+      const filter = requestFilter(url);
+      if (route === 'GET /v1/manifest') json(200, manifest(token, area, filter));
       else if (route === 'GET /v1/changes') {
         // The next cursor also goes in a header, so a client can ask for the next page before this one is read.
-        const page = changes(token, area, url, detail);
+        const page = changes(token, area, filter, url, detail);
         json(200, page.text, page.next ? { 'x-storey-next': page.next } : {});
       }
-      else if (route === 'POST /v1/blobs') await blobs(req, res, area, detail);
+      else if (route === 'POST /v1/blobs') await blobs(req, res, area, filter, detail);
       else if (route === 'GET /v1/items') json(200, itemsSince(token, url));
       else if (route === 'POST /v1/items') json(200, await pushItems(req, token, detail));
       else throw new HttpError(404, 'NOT_FOUND', `There is no route ${route.slice(0, 200)}.`);
@@ -355,6 +399,17 @@ function drainedOrClosed(out: NodeJS.WritableStream, res: ServerResponse): Promi
     out.on('drain', done);
     res.on('close', done);
   });
+}
+
+/** The workstation's choice of records, layers and zooms (protocol 2); none given: everything, as in protocol 1. */
+function requestFilter(url: URL): SyncFilter {
+  const p = url.searchParams;
+  try {
+    return parseFilter({ records: p.get('records'), layers: p.get('layers'), minzoom: p.get('minzoom'), maxzoom: p.get('maxzoom') },
+      { records: 'The parameter "records"', layers: 'The parameter "layers"', minzoom: 'The parameter "minzoom"', maxzoom: 'The parameter "maxzoom"' });
+  } catch (error) {
+    throw new HttpError(400, 'BAD_REQUEST', (error as Error).message);
+  }
 }
 
 function parseAreaParam(text: string): Area {

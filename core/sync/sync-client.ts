@@ -13,9 +13,10 @@ import { ProjectFile } from '../project/project-file.js';
 import { sha256Hex } from '../tiles/tile-store.js';
 import { formatArea, parseArea, type Area } from './area.js';
 import { applyStaged, type ApplySummary } from './apply.js';
+import { EVERYTHING, filterKey, filterQuery, layerRange, newlyWanted, normalizeFilter, parseStoredFilter, wantsTile, type SyncFilter } from './filter.js';
 import { decodeBody, SyncConnection, SyncHttpError } from './http.js';
 import { syncItems, type ItemsSummary } from './items.js';
-import { FrameReader, type ChangesResponse, type ManifestResponse } from './wire.js';
+import { FrameReader, recordTables, type ChangesResponse, type ManifestResponse } from './wire.js';
 
 export interface SyncProgress {
   phase: 'manifest' | 'changes' | 'tiles' | 'apply' | 'items' | 'done';
@@ -47,6 +48,11 @@ export interface SyncOptions {
   /** Blob requests in flight at once (default 3). */
   blobRequests?: number;
   idleTimeoutMs?: number;
+  /**
+   * A new choice of records, layers and zooms, kept in the project for this and later syncs (null: everything).
+   * Left out: the project's own. A changed choice brings what is newly wanted and drops what is no longer wanted.
+   */
+  filter?: SyncFilter | null;
 }
 
 export interface SyncSummary {
@@ -59,16 +65,35 @@ export interface SyncSummary {
   items: ItemsSummary;
 }
 
-interface StagingState { upto: number; since: number; cursor: string | null; done: boolean }
+/** A listing of changes being paged into staging: where it is, and whether it is complete. */
+interface PassState { cursor: string | null; done: boolean }
+
+interface StagingState extends PassState {
+  upto: number;
+  since: number;
+  /** The choice this staging was made for (filterKey); absent in staging of an older version: everything. */
+  filter?: string;
+  /** After a changed choice: what is newly wanted, listed again from generation 0 (its query parameters). */
+  rebase?: PassState & { query: string };
+}
 
 /** Sync settings kept in the project (never the token). */
-export interface SyncSettings { server: string; caPath: string | null; area: Area | null }
+export interface SyncSettings {
+  server: string;
+  caPath: string | null;
+  area: Area | null;
+  /** The records, layers and zooms this project takes (sync.filter); null or left out: everything. */
+  filter?: SyncFilter | null;
+}
 
 export function readSyncSettings(project: ProjectFile): SyncSettings | undefined {
   const server = project.getMeta('sync.server');
   if (!server) return undefined;
   const area = project.getMeta('sync.area');
-  return { server, caPath: project.getMeta('sync.ca') ?? null, area: area ? parseArea(area, 'sync.area') : null };
+  return {
+    server, caPath: project.getMeta('sync.ca') ?? null, area: area ? parseArea(area, 'sync.area') : null,
+    filter: parseStoredFilter(project.getMeta('sync.filter'), 'sync.filter'),
+  };
 }
 
 export function writeSyncSettings(project: ProjectFile, settings: SyncSettings): void {
@@ -76,7 +101,13 @@ export function writeSyncSettings(project: ProjectFile, settings: SyncSettings):
     project.setMeta('sync.server', settings.server);
     if (settings.caPath) project.setMeta('sync.ca', settings.caPath);
     if (settings.area) project.setMeta('sync.area', formatArea(settings.area));
+    if (settings.filter !== undefined) project.setMeta('sync.filter', filterKey(settings.filter));
   });
+}
+
+/** Keeps a new choice of records, layers and zooms; the next sync brings and drops what it changes. */
+export function writeSyncFilter(project: ProjectFile, filter: SyncFilter | null): void {
+  project.setMeta('sync.filter', filterKey(filter));
 }
 
 function openConnection(project: ProjectFile, options: SyncOptions): { connection: SyncConnection; area: Area | null; server: string } {
@@ -131,7 +162,11 @@ function progressReporter(summary: SyncSummary, onProgress: SyncOptions['onProgr
 export async function syncProject(project: ProjectFile, options: SyncOptions, how: { init?: boolean } = {}): Promise<SyncSummary> {
   if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; it cannot be synced.`);
   const { connection, area, server } = openConnection(project, options);
-  const areaParam = area ? `&area=${formatArea(area)}` : '';
+  // A new choice is kept once the server has shown it can take it (a refused one leaves the project unchanged).
+  const wanted = normalizeFilter(options.filter !== undefined ? options.filter : readSyncSettings(project)?.filter);
+  const wantedKey = filterKey(wanted);
+  // Every request carries the choice (none for everything, which a protocol 1 server understands too).
+  const areaParam = `${area ? `&area=${formatArea(area)}` : ''}${filterQuery(wanted)}`;
   const generationBefore = Number(project.getMeta('sync.generation') ?? 0);
   const summary: SyncSummary = { generationBefore, generation: generationBefore, applied: null, blobsFetched: 0, bytesReceived: 0, pagesFetched: 0, items: { pulled: 0, pushed: 0, conflicts: 0 } };
   const progress = progressReporter(summary, options.onProgress);
@@ -154,20 +189,45 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
       progress('manifest', 0, null);
       const manifest = await connection.json<ManifestResponse>('GET', `/v1/manifest?${areaParam.slice(1)}`);
       tokenName = manifest.tokenName;
+      if (wantedKey !== filterKey(EVERYTHING) && manifest.protocol < 2) {
+        throw new StoreyError('NOT_SUPPORTED', `${server} speaks sync protocol ${manifest.protocol}, which sends every layer whole; it cannot take this project's choice of layers and zooms. Ask its administrator to update Storey, or sync everything (storey sync --layers all).`);
+      }
       const local = Number(project.getMeta('sync.generation') ?? 0);
+      // The choice the project's data was synced under: a project of protocol 1 holds everything; one that holds
+      // nothing yet will hold what it wants.
+      const appliedText = project.getMeta('sync.filter.applied');
+      const applied = appliedText ? parseStoredFilter(appliedText, 'sync.filter.applied')! : local === 0 ? wanted : EVERYTHING;
+      const changed = filterKey(applied) !== wantedKey;
+      if ((changed || how.init) && wanted.layers) {
+        const unknown = wanted.layers.filter((l) => !manifest.layers.some((m) => m.id === l.id)).map((l) => l.id);
+        if (unknown.length) {
+          throw new StoreyError('BAD_ARGUMENT', `${server} offers this token no layer ${unknown.join(', ')}; it offers ${manifest.layers.map((l) => `${l.id} (${l.name})`).join(', ') || 'no tile layers'}.`);
+        }
+      }
+      if (options.filter !== undefined && project.getMeta('sync.filter') !== wantedKey) writeSyncFilter(project, wanted);
       const stagedText = project.getMeta('sync.staging');
       let staging = stagedText ? (JSON.parse(stagedText) as StagingState) : undefined;
-      if (manifest.generation === local && !staging) break;
-      if (!staging || staging.upto !== manifest.generation || staging.since !== local) {
-        // Staged rows of another target generation are not part of this one.
+      if (manifest.generation === local && !staging && !changed) break;
+      if (!staging || staging.upto !== manifest.generation || staging.since !== local || (staging.filter ?? filterKey(EVERYTHING)) !== wantedKey) {
+        // Staged rows of another target generation or choice are not part of this one.
         project.transaction(() => {
           project.db.exec(`DELETE FROM storey_sync_staging`);
-          staging = { upto: manifest.generation, since: local, cursor: null, done: false };
+          staging = { upto: manifest.generation, since: local, cursor: null, done: false, filter: wantedKey };
+          if (changed) {
+            // A changed choice: what is no longer wanted is deleted by this generation's apply, and what is newly
+            // wanted is listed again from the start (tiles already held are not fetched again).
+            const serverLayers = new Map(manifest.layers.map((l) => [l.id, l.kind]));
+            stageDrops(project, wanted, serverLayers);
+            const extra = newlyWanted(applied, wanted, [...serverLayers.keys()]);
+            if (extra) staging.rebase = { query: filterQuery(extra), cursor: null, done: false };
+          }
           project.setMeta('sync.staging', JSON.stringify(staging));
         });
       }
       try {
-        await fetchChanges(project, connection, staging!, areaParam, options.pageSize ?? 2000, summary, progress);
+        await fetchChanges(project, connection, staging!, staging!, staging!.since, areaParam, options.pageSize ?? 2000, summary, progress);
+        const rebase = staging!.rebase;
+        if (rebase) await fetchChanges(project, connection, staging!, rebase, 0, `${area ? `&area=${formatArea(area)}` : ''}${rebase.query}`, options.pageSize ?? 2000, summary, progress);
       } catch (error) {
         if (error instanceof SyncHttpError && error.status === 409 && attempt < 5) continue;
         throw error;
@@ -178,6 +238,7 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
       try {
         summary.applied = applyStaged(project, manifest.generation, () => {
           summary.generation = manifest.generation;
+          project.setMeta('sync.filter.applied', wantedKey);
           auditId = recordAuditEntry(project, 'sync', server, auditDetail('applied'));
         });
       } catch (error) {
@@ -210,18 +271,38 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
   }
 }
 
+/**
+ * Stages the deletion of what a changed choice no longer wants: tiles outside it and layers not chosen (only the
+ * server's layers: the workstation's own buildings tileset stays), and every record when records are not chosen.
+ */
+function stageDrops(project: ProjectFile, wanted: SyncFilter, serverLayers: Map<string, string>): void {
+  const db = project.db;
+  const drop = db.prepare(`INSERT OR REPLACE INTO storey_sync_staging (tbl, key, op, row_json, sha256) VALUES (?, ?, 'delete', NULL, NULL)`);
+  const tilesOf = db.prepare(`SELECT tile_path FROM storey_tiles WHERE layer_id = ?`).pluck();
+  for (const id of db.prepare(`SELECT id FROM storey_layers`).pluck().all() as string[]) {
+    const kind = serverLayers.get(id);
+    if (kind === undefined) continue;
+    const chosen = layerRange(wanted, id) !== undefined;
+    for (const path of tilesOf.all(id) as string[]) if (!chosen || !wantsTile(wanted, id, kind, path)) drop.run('tiles', `${id}/${path}`);
+    if (!chosen) drop.run('layers', id);
+  }
+  if (!wanted.records) {
+    for (const tbl of recordTables) for (const key of db.prepare(`SELECT registry_id FROM ${tbl}`).pluck().all() as string[]) drop.run(tbl, key);
+  }
+}
+
 async function fetchChanges(
-  project: ProjectFile, connection: SyncConnection, staging: StagingState, areaParam: string, pageSize: number,
+  project: ProjectFile, connection: SyncConnection, staging: StagingState, pass: PassState, since: number, areaParam: string, pageSize: number,
   summary: SyncSummary, progress: Report,
 ): Promise<void> {
   const insert = project.db.prepare(`INSERT OR REPLACE INTO storey_sync_staging (tbl, key, op, row_json, sha256) VALUES (?, ?, ?, ?, ?)`);
   let staged = project.db.prepare(`SELECT count(*) FROM storey_sync_staging`).pluck().get() as number;
   const ask = (cursor: string | null) => {
-    const pending = connection.request('GET', `/v1/changes?since=${staging.since}&upto=${staging.upto}&limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}${areaParam}`);
+    const pending = connection.request('GET', `/v1/changes?since=${since}&upto=${staging.upto}&limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}${areaParam}`);
     pending.catch(() => {}); // awaited (and its failure thrown) in turn; never an unhandled rejection meanwhile
     return { cursor, pending };
   };
-  let inFlight = staging.done ? undefined : ask(staging.cursor);
+  let inFlight = pass.done ? undefined : ask(pass.cursor);
   try {
     while (inFlight) {
       const response = await inFlight.pending;
@@ -235,8 +316,8 @@ async function fetchChanges(
         for (const r of page.records) insert.run(r.tbl, r.key, r.op, r.row ? JSON.stringify(r.row) : null, null);
         for (const t of page.tiles) insert.run('tiles', `${t.layer}/${t.path}`, t.op, null, t.sha256 ?? null);
         for (const l of page.layers) insert.run('layers', l.id, l.op, l.row ? JSON.stringify(l.row) : null, null);
-        staging.cursor = page.next;
-        staging.done = page.next === null;
+        pass.cursor = page.next;
+        pass.done = page.next === null;
         project.setMeta('sync.staging', JSON.stringify(staging));
       });
       staged += page.records.length + page.tiles.length + page.layers.length;
@@ -407,7 +488,8 @@ export async function createProjectFromServer(path: string, settings: SyncSettin
     for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(partial + suffix, { force: true });
     const fresh = ProjectFile.create(partial, { name: settings.name, description: `Synced from ${settings.server}` });
     try {
-      writeSyncSettings(fresh, settings);
+      // The choice is kept by the first sync, once the server has shown it can take it.
+      writeSyncSettings(fresh, { ...settings, filter: undefined });
       fresh.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       fresh.close();
@@ -415,6 +497,8 @@ export async function createProjectFromServer(path: string, settings: SyncSettin
     renameSync(partial, path);
     project = ProjectFile.open(path);
   }
+  // A continued start takes the choice given now (a changed one brings and drops what it changes).
+  if (settings.filter !== undefined) options = { ...options, filter: settings.filter };
   try {
     const summary = await syncProject(project, options, { init: true });
     return { project, summary };

@@ -2,7 +2,8 @@
  * What travels between the sync server and workstations (docs/sync-protocol.md): JSON shapes, how a registry row
  * becomes JSON (blobs as base64), and the framing of batched blobs.
  */
-export const PROTOCOL_VERSION = 1;
+/** 2: the workstation may choose records, layers and zooms (core/sync/filter.ts); a request without a choice is a 1. */
+export const PROTOCOL_VERSION = 2;
 
 /** The registry tables in the order a generation is applied (parents first); deletions go in reverse. */
 export const recordTables = ['buildings', 'stairwells', 'floors', 'addresses', 'units'] as const;
@@ -20,7 +21,12 @@ export interface ManifestResponse {
   tokenName: string;
   area: { west: number; south: number; east: number; north: number } | null;
   fields: string[] | null;
-  layers: Array<{ id: string; name: string; kind: string }>;
+  /**
+   * Every layer the token sees. Since protocol 2 also its tiles in the area, the tiles per zoom level ("12": n), the
+   * zoom levels present, and an estimate of their size from the layer's average tile.
+   */
+  layers: Array<{ id: string; name: string; kind: string; tiles?: number; zooms?: Record<string, number>; minZoom?: number | null; maxZoom?: number | null; bytesEstimate?: number }>;
+  /** What the request's choice takes (protocol 1: everything the token sees). */
   counts: { records: number; tiles: number };
 }
 
