@@ -13,7 +13,7 @@
  */
 import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
 import { StoreyError } from '../../common/errors.js';
-import { decodePolygons } from '../project/gpkg-geometry.js';
+import { blobEnvelope, decodePolygons } from '../project/gpkg-geometry.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { TileStore } from '../tiles/tile-store.js';
 import type { LayerSummary } from '../tiles/layer-types.js';
@@ -75,40 +75,41 @@ function propsOf(row: BuildingRow): FeatureProperties {
   return { registryId: row.registry_id, floors: row.floor_count, use: row.use ?? '', category: row.use_category, year: row.year_built, height: row.height_m };
 }
 
-/** Every building with a footprint, in registry id order, with what planning needs; footprints stay encoded. */
+/**
+ * Every building with a footprint, in registry id order, with what planning needs. Footprints stay encoded: their
+ * extent is read from the GeoPackage header (decoded only for a blob without one), and only the tiles being built
+ * decode them.
+ */
 function readBuildings(project: ProjectFile): { buildings: TiledBuilding[]; rows: Map<TiledBuilding, BuildingRow>; categories: Set<string> } {
-  const statement = project.db.prepare(
-    `SELECT registry_id, footprint, height_m, floor_count, coalesce(use_label, use_category) AS use, use_category, year_built
-       FROM buildings WHERE footprint IS NOT NULL ORDER BY registry_id`,
-  );
+  const statement = project.db
+    .prepare(
+      `SELECT registry_id, footprint, height_m, floor_count, coalesce(use_label, use_category) AS use, use_category, year_built
+         FROM buildings WHERE footprint IS NOT NULL ORDER BY registry_id`,
+    )
+    .raw(true);
   const buildings: TiledBuilding[] = [];
   const rows = new Map<TiledBuilding, BuildingRow>();
   const categories = new Set<string>();
-  for (const row of statement.iterate() as Iterable<BuildingRow>) {
-    // The outer rings' extent: holes lie inside them.
-    let west = Infinity, south = Infinity, east = -Infinity, north = -Infinity;
-    for (const polygon of decodePolygons(row.footprint)) for (const [lon, lat] of polygon[0] ?? []) {
-      if (lon < west) west = lon;
-      if (lon > east) east = lon;
-      if (lat < south) south = lat;
-      if (lat > north) north = lat;
-    }
-    if (!Number.isFinite(west)) continue;
-    const props = propsOf(row);
+  for (const [registry_id, footprint, height_m, floor_count, use, use_category, year_built] of statement.iterate() as Iterable<[string, Uint8Array, number, number | null, string | null, string, number | null]>) {
+    const envelope = blobEnvelope(footprint);
+    if (!envelope || !Number.isFinite(envelope.minX) || !Number.isFinite(envelope.minY)) continue;
+    const { minX: west, maxX: east, minY: south, maxY: north } = envelope;
+    const row: BuildingRow = { registry_id, footprint, height_m, floor_count, use, use_category, year_built };
     const building: TiledBuilding = {
-      key: JSON.stringify([props.registryId, props.floors, props.use, props.category, props.year, props.height]),
-      footprint: row.footprint,
+      key: JSON.stringify([registry_id, floor_count, use ?? '', use_category, year_built, height_m]),
+      footprint,
+      order: buildings.length,
       u: ((west + east) / 2 + 180) / 360,
       v: ((south + north) / 2 + 90) / 180,
       west,
       south,
       east,
       north,
-      weight: (east - west) * (north - south) * Math.max(row.height_m, 1),
+      weight: (east - west) * (north - south) * Math.max(height_m, 1),
     };
     buildings.push(building);
     rows.set(building, row);
-    categories.add(row.use_category);
+    categories.add(use_category);
   }
   return { buildings, rows, categories };
 }

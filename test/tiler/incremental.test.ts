@@ -15,6 +15,7 @@ import { findPackageRoot } from '../../core/paths.js';
 import { decodePolygons, encodeMultiPolygon } from '../../core/project/gpkg-geometry.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { TileStore } from '../../core/tiles/tile-store.js';
+import { planTiles, tilesOf, type PlannedTile, type TiledBuilding } from '../../core/tiler/plan.js';
 import { tileBuildings, BUILDINGS_LAYER_NAME, type TilerOptions, type TilerReport } from '../../core/tiler/tiler.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
@@ -156,4 +157,35 @@ test('a cancelled tiling leaves the previous tileset and its state in place', as
   // The next run still builds on the previous tiles: only the raised building's leaf and ancestors are built.
   const after = await tileBuildings(project, settings);
   assert.ok(after.rebuilt >= 1 && after.rebuilt <= depthOf(wanted.tileset) + 1, `${after.rebuilt} rebuilt`);
+});
+
+test('a node shows the heaviest buildings of its whole subtree, ties in registry order; every building is in one leaf', () => {
+  // Synthetic rows (only planning is under test): clustered places and few distinct weights, so ties are common.
+  const building = fc.record({ lon: fc.integer({ min: 0, max: 40 }), lat: fc.integer({ min: 0, max: 40 }), weight: fc.integer({ min: 1, max: 5 }) });
+  fc.assert(
+    fc.property(fc.array(building, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 12 }), (specs, leafSize, lodSize) => {
+      const buildings: TiledBuilding[] = specs.map((s, order) => {
+        const west = 10 + s.lon * 1e-4;
+        const south = 55 + s.lat * 1e-4;
+        return { key: String(order), footprint: new Uint8Array(), order, west, south, east: west + 5e-5, north: south + 5e-5, u: (west + 2.5e-5 + 180) / 360, v: (south + 2.5e-5 + 90) / 180, weight: s.weight };
+      });
+      const root = planTiles(buildings, leafSize, lodSize)!;
+      const leafOf = new Map<TiledBuilding, string>();
+      const below = (tile: PlannedTile): TiledBuilding[] => (tile.children.length ? tile.children.flatMap(below) : tile.content);
+      for (const tile of tilesOf(root)) {
+        if (tile.children.length === 0) {
+          for (const b of tile.content) {
+            assert.ok(!leafOf.has(b), `building ${b.order} in two leaves`);
+            leafOf.set(b, tile.path);
+          }
+          continue;
+        }
+        const all = below(tile).sort((a, b) => a.order - b.order);
+        const expected = [...all].sort((a, b) => b.weight - a.weight).slice(0, lodSize);
+        assert.deepEqual(tile.content.map((b) => b.order), expected.map((b) => b.order), tile.path);
+      }
+      assert.equal(leafOf.size, buildings.length);
+    }),
+    { numRuns: 200, seed: 7 },
+  );
 });
