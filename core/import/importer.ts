@@ -16,7 +16,7 @@ import { readCityJson, type CityBuilding } from './cityjson.js';
 import { transformToWgs84, type Transform } from './crs.js';
 import { footprintFromGeoJson, GeometryProblem, mergeFootprintParts } from './geometry.js';
 import { matchesPattern, type Profile, type ProfileInput } from './profile.js';
-import { readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
+import { PlacedRow, readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
@@ -30,6 +30,9 @@ interface Placed {
   readonly where: string;
 }
 
+/** A row's place without the row itself, so its values and geometry can be collected while the place is kept. */
+const placeOf = (row: SourceRow): Placed => (row instanceof PlacedRow ? row.placeOnly() : { where: row.where });
+
 /** Counts by reason, with the first few places, for the report. */
 class Tally {
   private readonly entries = new Map<string, { count: number; examples: string[] }>();
@@ -42,6 +45,18 @@ class Tally {
     }
     entry.count++;
     if (entry.examples.length < 5) entry.examples.push(typeof where === 'string' ? where : where.where);
+  }
+  /** Adds another tally's counts and examples after this one's (still at most five examples per reason). */
+  absorb(other: Tally): void {
+    for (const [reason, e] of other.entries) {
+      let entry = this.entries.get(reason);
+      if (!entry) {
+        entry = { count: 0, examples: [] };
+        this.entries.set(reason, entry);
+      }
+      entry.count += e.count;
+      for (const example of e.examples) if (entry.examples.length < 5) entry.examples.push(example);
+    }
   }
   list() {
     return [...this.entries].map(([reason, e]) => ({ reason, count: e.count, examples: e.examples })).sort((a, b) => b.count - a.count);
@@ -275,16 +290,27 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   const skipped = new Tally();
   const joins = new Tally();
 
-  // 1. Read every input, keeping only the columns the profile uses.
-  const loaded: LoadedInput[] = [];
-  for (const [index, { path, input }] of assigned.entries()) {
+  // 1. Inputs are read when their kind is joined, in dependency order (ground heights, footprints, floors,
+  // buildings, city models, stairwells, units, addresses), and each one's rows are let go once they are in records,
+  // so the rows of one file at a time are alive rather than those of every file until all joins are done (less for
+  // each garbage collection to copy). The report still lists files, and the problems found while reading them, in
+  // the order the files were given.
+  const loaded: LoadedInput[] = assigned.map(({ path, input }) => ({
+    path,
+    input,
+    fields: new FieldReader(input),
+    rows: [],
+    stats: { file: basename(path), kind: input.kind, rowsRead: 0, rowsFiltered: 0, rowsSkipped: 0 },
+  }));
+  const readProblems = new Map<LoadedInput, RowProblem[]>();
+  let filesRead = 0;
+  const readInput = async (item: LoadedInput): Promise<void> => {
     checkCancelled();
-    const name = basename(path);
-    progress({ phase: 'reading', detail: name, done: index, total: assigned.length });
-    const fields = new FieldReader(input);
+    const { path, input, fields, stats } = item;
+    const name = stats.file;
+    progress({ phase: 'reading', detail: name, done: filesRead, total: assigned.length });
     const problems: RowProblem[] = [];
-    const stats = { file: name, kind: input.kind, rowsRead: 0, rowsFiltered: 0, rowsSkipped: 0 };
-    const item: LoadedInput = { path, input, fields, rows: [], stats };
+    readProblems.set(item, problems);
     if (input.format === 'cityjson') {
       item.city = await readCityJson(path, input.crs, problems);
       stats.rowsRead = item.city.length;
@@ -309,7 +335,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
           else stats.rowsFiltered++;
         }
         checkCancelled();
-        progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: index, total: assigned.length });
+        progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: filesRead, total: assigned.length });
       }
       if (stats.rowsRead > 0) {
         const missing = columns.filter((c) => !seen.has(c));
@@ -321,18 +347,27 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         }
       }
     }
-    for (const problem of problems) {
-      skipped.add(problem.reason, problem.where);
-      stats.rowsSkipped++;
+    stats.rowsSkipped += problems.length;
+    filesRead++;
+  };
+  /** The inputs of one kind, read now if they were not yet. */
+  const ofKind = async (kind: ProfileInput['kind']): Promise<LoadedInput[]> => {
+    const items = loaded.filter((l) => l.input.kind === kind);
+    for (const item of items) if (!readProblems.has(item)) await readInput(item);
+    return items;
+  };
+  /** Lets the rows of one kind go once they are all in records. */
+  const release = (items: LoadedInput[]) => {
+    for (const item of items) {
+      item.rows = [];
+      item.city = undefined;
     }
-    loaded.push(item);
-  }
+  };
   /** A row that cannot be used: counted under its reason (a problem or a failed join) and against its file. */
   const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string | Placed) => {
     tally.add(reason, where);
     item.stats.rowsSkipped++;
   };
-  const ofKind = (kind: ProfileInput['kind']) => loaded.filter((l) => l.input.kind === kind);
   // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
   // a re-import in another case updates it instead of adding a twin.
   // Tables still empty (a new project) cannot hold a spelling, so their ids are not looked up row by row.
@@ -351,7 +386,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   // 2. Join.
   progress({ phase: 'joining', detail: 'ground heights and footprints', done: 0, total: 1 });
   const groundHeights = new Map<string, { height: number | null; point: [number, number] | null }>();
-  for (const item of ofKind('groundHeights')) {
+  const groundInputs = await ofKind('groundHeights');
+  for (const item of groundInputs) {
     const transform = item.rows.some((r) => item.fields.column('x') && r.values[item.fields.column('x')!] != null) ? transformFor(item) : null;
     for (const row of item.rows) {
       const id = item.fields.id(row);
@@ -365,6 +401,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
 
+  release(groundInputs);
+
   interface Footprint {
     id: string;
     place: Placed;
@@ -374,7 +412,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     attributes: Attributes;
   }
   const footprints = new Map<string, Footprint>();
-  for (const item of ofKind('footprints')) {
+  const footprintInputs = await ofKind('footprints');
+  for (const item of footprintInputs) {
     const transform = transformFor(item);
     for (const row of item.rows) {
       const id = item.fields.text(row, 'building') ?? item.fields.id(row);
@@ -401,10 +440,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
         joins.add('footprints sharing a building id (merged into one multipolygon)', row);
       } else {
-        footprints.set(key, { id, place: row, polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
+        // The place is kept without the row, so the row's parsed geometry can go with the file's other rows.
+        footprints.set(key, { id, place: placeOf(row), polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
       }
     }
   }
+  release(footprintInputs);
 
   const buildings = new Map<string, BuildingRecord>();
   const floorsAboveGroundOf = new Map<string, number>();
@@ -418,7 +459,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   };
 
   // Floors first counted per building, so a register without a floor count still gets a height from its storeys.
-  for (const item of ofKind('floors')) {
+  for (const item of await ofKind('floors')) {
     for (const row of item.rows) {
       const building = item.fields.text(row, 'building');
       const level = item.fields.number(row, 'level') ?? levelOfLabel(item.fields.text(row, 'label'), profile.levels);
@@ -430,7 +471,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   }
 
   const usedFootprints = new Set<string>();
-  for (const item of ofKind('buildings')) {
+  const buildingInputs = await ofKind('buildings');
+  for (const item of buildingInputs) {
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
@@ -470,7 +512,20 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       });
     }
   }
-  const hasRegistry = ofKind('buildings').length > 0;
+  // Addresses without a building of their own find one through its ground-height key (a house number): the first
+  // registry row naming that key, worked out now so the building rows can go.
+  const buildingByGroundKey = new Map<string, string>();
+  for (const item of buildingInputs) {
+    for (const row of item.rows) {
+      const key = item.fields.text(row, 'groundHeightKey');
+      const id = item.fields.id(row);
+      if (!key || !id) continue;
+      const lower = lc(key);
+      if (!buildingByGroundKey.has(lower)) buildingByGroundKey.set(lower, buildings.get(lc(id))?.registryId ?? id);
+    }
+  }
+  release(buildingInputs);
+  const hasRegistry = buildingInputs.length > 0;
   for (const [key, footprint] of footprints) {
     if (usedFootprints.has(key)) continue;
     if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.place);
@@ -485,7 +540,9 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       attributes: footprint.attributes,
     });
   }
-  for (const item of ofKind('cityModel')) {
+  footprints.clear();
+  const cityInputs = await ofKind('cityModel');
+  for (const item of cityInputs) {
     for (const city of item.city ?? []) {
       const row: SourceRow = { where: city.where, values: city.attributes };
       const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
@@ -515,6 +572,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       });
     }
   }
+  release(cityInputs);
 
   // Buildings already in the project can take floors, units and addresses too (an incremental import).
   const existingBuilding = hasRows(project, 'buildings')
@@ -531,7 +589,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
 
   progress({ phase: 'joining', detail: 'floors, stairwells, units, addresses', done: 0, total: 1 });
   const floors = new Map<string, FloorRecord>();
-  for (const item of ofKind('floors')) {
+  const floorInputs = await ofKind('floors');
+  for (const item of floorInputs) {
     const pending: Array<{ row: SourceRow; record: FloorRecord; level: number | null }> = [];
     for (const row of item.rows) {
       const id = item.fields.id(row);
@@ -578,11 +637,13 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       floors.set(lc(p.record.registryId), p.record);
     }
   }
+  release(floorInputs);
   const resolveFloor = memberResolver(project, 'floors', floors);
 
   const stairwells = new Map<string, StairwellRecord>();
   const stairwellByHouseNumber = new Map<string, string>();
-  for (const item of ofKind('stairwells')) {
+  const stairwellInputs = await ofKind('stairwells');
+  for (const item of stairwellInputs) {
     for (const row of item.rows) {
       const id = item.fields.id(row);
       const buildingKey = item.fields.text(row, 'building');
@@ -604,11 +665,13 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       });
     }
   }
+  release(stairwellInputs);
   const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
 
   const units = new Map<string, UnitRecord>();
   const buildingOfAddress = new Map<string, string>();
-  for (const item of ofKind('units')) {
+  const unitInputs = await ofKind('units');
+  for (const item of unitInputs) {
     for (const row of item.rows) {
       const id = item.fields.id(row);
       if (!id) {
@@ -644,18 +707,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
 
-  const buildingByGroundKey = new Map<string, string>();
-  for (const item of ofKind('buildings')) {
-    for (const row of item.rows) {
-      const key = item.fields.text(row, 'groundHeightKey');
-      const id = item.fields.id(row);
-      if (!key || !id) continue;
-      const lower = lc(key);
-      if (!buildingByGroundKey.has(lower)) buildingByGroundKey.set(lower, buildings.get(lc(id))?.registryId ?? id);
-    }
-  }
   const addresses = new Map<string, AddressRecord>();
-  for (const item of ofKind('addresses')) {
+  release(unitInputs);
+  const addressInputs = await ofKind('addresses');
+  for (const item of addressInputs) {
     const transform = item.crs || item.fields.column('x') || item.fields.column('point') ? transformFor(item) : null;
     for (const row of item.rows) {
       const id = item.fields.id(row);
@@ -711,16 +766,16 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       addresses.set(key, { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
     }
   }
+  release(addressInputs);
   for (const unit of units.values()) {
     if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
   }
 
-  // The rows read are all in records now: let them go before the write, so its garbage collections have less to walk.
-  for (const item of loaded) {
-    item.rows = [];
-    delete item.city;
-  }
-  footprints.clear();
+  // Every input has been read (each kind is joined above); the problems met while reading come first in the
+  // report, in the order the files were given, as when every file was read before the joins.
+  const skippedInOrder = new Tally();
+  for (const item of loaded) for (const problem of readProblems.get(item) ?? []) skippedInOrder.add(problem.reason, problem.where);
+  skippedInOrder.absorb(skipped);
 
   // Registers rarely put an address on the building itself: a building is named by its shortest (house-number)
   // address. Into tables that start empty this is worked out here, sparing a second write of every building row;
@@ -790,7 +845,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       ignoredFiles: ignored.map((p) => basename(p)),
       records,
       heights,
-      skipped: skipped.list(),
+      skipped: skippedInOrder.list(),
       joins: joins.list(),
     };
     // The log row is part of the same transaction: the project never records an import that did not land.

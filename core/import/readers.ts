@@ -31,7 +31,13 @@ export class PlacedRow implements SourceRow {
   get where(): string {
     return `${this.file} ${this.unit} ${this.number}`;
   }
+  /** The same place without the row's values and geometry. */
+  placeOnly(): PlacedRow {
+    return new PlacedRow(this.file, this.unit, this.number, noValues);
+  }
 }
+
+const noValues: Record<string, unknown> = Object.freeze({});
 
 /** Rows the reader could not turn into records, with why; the import counts them and goes on. */
 export interface RowProblem {
