@@ -200,7 +200,7 @@ async function commandImport(args: string[]): Promise<void> {
         if (tty) process.stderr.write(`\r\x1b[2Ktiling: ${done} of ${total} buildings`);
       });
       if (tty) process.stderr.write('\r\x1b[2K');
-      if (tiled && !values.json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles (${(tiled.bytes / 1024 / 1024).toFixed(1)} MB) in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
+      if (tiled && !values.json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles (${tiled.rebuilt} built, ${tiled.kept} unchanged; ${(tiled.bytes / 1024 / 1024).toFixed(1)} MB) in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
     }
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -278,7 +278,7 @@ async function commandTile(args: string[]): Promise<void> {
         }
       },
     });
-    console.log(`Tiled ${report.buildings} buildings into ${report.tiles} tiles (${(report.bytes / 1024 / 1024).toFixed(1)} MB, ${report.depth + 1} levels) in ${(report.durationMs / 1000).toFixed(1)} s: layer ${report.layer.id}.`);
+    console.log(`Tiled ${report.buildings} buildings into ${report.tiles} tiles (${report.rebuilt} built, ${report.kept} unchanged; ${(report.bytes / 1024 / 1024).toFixed(1)} MB, ${report.depth + 1} levels) in ${(report.durationMs / 1000).toFixed(1)} s: layer ${report.layer.id}.`);
   } finally {
     project.close();
   }

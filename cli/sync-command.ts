@@ -80,7 +80,7 @@ async function tileSynced(file: string, json: boolean): Promise<void> {
       if (tty) process.stderr.write(`\r\x1b[2Ktiling: ${done} of ${total} buildings`);
     });
     if (tty) process.stderr.write('\r\x1b[2K');
-    if (tiled && !json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles for the city view in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
+    if (tiled && !json) console.log(`Tiled ${tiled.buildings} buildings into ${tiled.tiles} tiles for the city view (${tiled.rebuilt} built, ${tiled.kept} unchanged) in ${(tiled.durationMs / 1000).toFixed(1)} s.`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`storey: the sync stands, but tiling its buildings failed (${message}); the city view draws them from the registry until \`storey tile ${file}\` succeeds.\n`);
