@@ -25,6 +25,23 @@ export const HostPath = z.string().trim().min(1).max(4000);
 export const TokenStorage = z.enum(['keychain', 'session', 'ask']);
 export type TokenStorage = z.infer<typeof TokenStorage>;
 
+const Zoom = z.number().int().min(0).max(30);
+
+/**
+ * What a project takes from its server (protocol 2): registry records or not, which tile layers (by id; null =
+ * every layer, also ones the server adds later), and zoom bounds per imagery or terrain layer (a null bound falls
+ * back to the choice's own, then to none). Kept in the project; a changed choice brings and drops what it changes.
+ */
+export const SyncChoice = z
+  .object({
+    records: z.boolean(),
+    layers: z.array(z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/), minZoom: Zoom.nullable(), maxZoom: Zoom.nullable() }).strict()).max(500).nullable(),
+    minZoom: Zoom.nullable(),
+    maxZoom: Zoom.nullable(),
+  })
+  .strict();
+export type SyncChoice = z.infer<typeof SyncChoice>;
+
 /** What the server offers a token (its manifest). */
 export const SyncServerOffer = z.object({
   protocol: z.number().int(),
@@ -36,7 +53,17 @@ export const SyncServerOffer = z.object({
   area: AreaOfInterest.nullable(),
   /** Fields the token may see; null = all. */
   fields: z.array(z.string()).nullable(),
-  layers: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })),
+  layers: z.array(z.object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    /** Protocol 2: the layer's tiles in the area, per zoom level ("12": n), its zooms, and a size estimate in bytes. */
+    tiles: z.number().int().nonnegative().optional(),
+    zooms: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    minZoom: z.number().int().nullable().optional(),
+    maxZoom: z.number().int().nullable().optional(),
+    bytesEstimate: z.number().nonnegative().optional(),
+  })),
   counts: z.object({ records: z.number().int().nonnegative(), tiles: z.number().int().nonnegative() }),
 });
 export type SyncServerOffer = z.infer<typeof SyncServerOffer>;
@@ -119,6 +146,8 @@ export const SyncState = z.object({
   server: z.string().nullable(),
   caPath: z.string().nullable(),
   area: AreaOfInterest.nullable(),
+  /** The records, layers and zooms the project takes; null = everything. */
+  filter: SyncChoice.nullable().optional(),
   generation: z.number().int().nonnegative(),
   /** Where this host keeps tokens, and whether it keeps one for the open project. */
   tokenStorage: TokenStorage,
@@ -138,6 +167,8 @@ export const StartSyncFromServerInput = z
     rememberToken: z.boolean(),
     /** The area to take offline; null = all the token may see. */
     area: AreaOfInterest.nullable(),
+    /** What to take (protocol 2); left out: everything the token may see. */
+    filter: SyncChoice.optional(),
     name: z.string().trim().min(1).max(200),
     /** Web host: the file name in its folder; desktop: the save dialog asks when left out. */
     fileName: z.string().trim().min(1).max(255).optional(),

@@ -5,7 +5,7 @@
  * what changed. After a generation lands the page reloads, so every panel shows the new generation whole (never
  * half of one); the summary is shown again after the reload.
  */
-import type { AreaOfInterest, HostInfo, StoreyApi, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../common/contract.js';
+import type { AreaOfInterest, HostInfo, StoreyApi, SyncChoice, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../common/contract.js';
 import { formatNumber, h } from './dom.js';
 import { areaInputs, areaSourceButtons } from './project-dialogs.js';
 
@@ -83,14 +83,135 @@ function tokenKeeping(storage: TokenStorage): { element: HTMLElement; keep: () =
   };
 }
 
-function offerView(offer: SyncServerOffer): HTMLElement {
-  return h('div', { class: 'sync-offer', id: 'sync-offer' },
-    h('p', {}, `Token “${offer.tokenName}”: generation ${offer.generation}, ${formatNumber(offer.counts.records)} records and ${formatNumber(offer.counts.tiles)} tiles${offer.area ? ` in its area (${formatArea(offer.area)})` : ' (no area limit)'}${offer.fields ? `; fields: ${offer.fields.join(', ')}` : ''}.`),
-    offer.layers.length
-      ? h('ul', { class: 'sync-layers' }, ...offer.layers.map((l) => h('li', {}, `${l.name} `, h('span', { class: 'muted' }, `(${l.kind})`))))
+type OfferLayer = SyncServerOffer['layers'][number];
+
+/** A layer's tiles between two zooms (tiles that name no zoom, like terrain's layer.json, always count). */
+function tilesInRange(layer: OfferLayer, min: number | null, max: number | null): number {
+  const zooms = Object.entries(layer.zooms ?? {});
+  const zoomless = (layer.tiles ?? 0) - zooms.reduce((n, [, c]) => n + c, 0);
+  return zoomless + zooms.filter(([z]) => (min === null || Number(z) >= min) && (max === null || Number(z) <= max)).reduce((n, [, c]) => n + c, 0);
+}
+
+/**
+ * What to take (protocol 2): registry records, and each tile layer with a checkbox and, for imagery and terrain, a
+ * zoom range; the tiles and an estimate of their size follow the choice. `read` gives undefined for everything
+ * (which also takes layers the server adds later) and throws a message a person can act on for a bad range.
+ */
+function choiceView(offer: SyncServerOffer): { element: HTMLElement; read: () => SyncChoice | undefined } {
+  const records = h('input', { type: 'checkbox', id: 'sync-records', checked: true }) as HTMLInputElement;
+  const total = h('p', { class: 'small', id: 'sync-choice-total' });
+  const rows = offer.layers.map((layer) => {
+    const box = h('input', { type: 'checkbox', id: `sync-layer-${layer.id}`, checked: true, 'data-layer': layer.id }) as HTMLInputElement;
+    const zoomed = layer.kind !== '3dtiles' && layer.minZoom !== null && layer.minZoom !== undefined && layer.maxZoom !== null && layer.maxZoom !== undefined;
+    const zoomInput = (id: string, value: number | null | undefined, label: string) => h('input', {
+      type: 'number', id, class: 'zoom-input', min: String(layer.minZoom ?? 0), max: String(layer.maxZoom ?? 30), step: '1', value: String(value ?? ''), 'aria-label': `${label} zoom of ${layer.name}`,
+    }) as HTMLInputElement;
+    const min = zoomed ? zoomInput(`sync-minzoom-${layer.id}`, layer.minZoom, 'Lowest') : undefined;
+    const max = zoomed ? zoomInput(`sync-maxzoom-${layer.id}`, layer.maxZoom, 'Highest') : undefined;
+    const tiles = h('td', { class: 'num', id: `sync-layer-tiles-${layer.id}` });
+    const size = h('td', { class: 'num' });
+    const range = () => {
+      const read = (input: HTMLInputElement | undefined, what: string): number | null => {
+        if (!input || input.value.trim() === '') return null;
+        const value = Number(input.value);
+        if (!Number.isInteger(value) || value < 0 || value > 30) throw new Error(`${layer.name}: the ${what} zoom must be a whole number from 0 to 30.`);
+        return value;
+      };
+      const lo = read(min, 'lowest');
+      const hi = read(max, 'highest');
+      if (lo !== null && hi !== null && lo > hi) throw new Error(`${layer.name}: the lowest zoom ${lo} is above the highest ${hi}.`);
+      return { lo, hi };
+    };
+    const row = h('tr', {},
+      h('td', {}, h('label', { class: 'checkbox' }, box, layer.name)),
+      h('td', { class: 'muted' }, layer.kind),
+      h('td', {}, zoomed ? h('span', { class: 'zoom-range' }, min!, ' – ', max!) : h('span', { class: 'muted' }, layer.kind === '3dtiles' ? 'whole' : '—')),
+      tiles, size,
+    );
+    return { layer, box, min, max, tiles, size, range, row };
+  });
+  const update = () => {
+    let tileSum = 0;
+    let byteSum = 0;
+    for (const r of rows) {
+      let count: number;
+      try {
+        const { lo, hi } = r.range();
+        count = r.box.checked ? tilesInRange(r.layer, lo, hi) : 0;
+      } catch {
+        // A range being typed (or a bad one, said at submit) counts nothing yet.
+        count = 0;
+      }
+      const bytes = r.layer.tiles ? ((r.layer.bytesEstimate ?? 0) * count) / r.layer.tiles : 0;
+      r.tiles.textContent = formatNumber(count);
+      r.size.textContent = bytes ? `≈ ${formatBytes(bytes)}` : '';
+      if (r.min) r.min.disabled = !r.box.checked;
+      if (r.max) r.max.disabled = !r.box.checked;
+      tileSum += count;
+      byteSum += bytes;
+    }
+    total.textContent = `Takes ${records.checked ? formatNumber(offer.counts.records) : 'no'} records and ${formatNumber(tileSum)} ${tileSum === 1 ? 'tile' : 'tiles'}${byteSum ? ` (about ${formatBytes(byteSum)})` : ''}.`;
+  };
+  const element = h('fieldset', { class: 'sync-choice', id: 'sync-choice' },
+    h('legend', {}, 'What to take'),
+    h('label', { class: 'checkbox' }, records, `Registry records: buildings, storeys, units, addresses (${formatNumber(offer.counts.records)})`),
+    rows.length
+      ? h('table', { class: 'sync-table', id: 'sync-layers' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Tile layer'), h('th', {}, 'kind'), h('th', {}, 'zoom levels'), h('th', { class: 'num' }, 'tiles'), h('th', { class: 'num' }, 'size'))),
+          h('tbody', {}, ...rows.map((r) => r.row)))
       : h('p', { class: 'muted small' }, 'No tile layers.'),
-    h('p', { class: 'muted small' }, 'Every layer the token may see comes at every zoom level (version 1 of the sync protocol offers no choice of layers or zooms); the area below limits what comes.'),
+    total,
+    h('p', { class: 'muted small' }, 'Counts are for the area asked about. With every layer at all its zooms, layers the server adds later come too; Sync now keeps this choice.'),
   );
+  element.addEventListener('input', update);
+  element.addEventListener('change', update);
+  update();
+  return {
+    element,
+    read: () => {
+      const layers: NonNullable<SyncChoice['layers']> = [];
+      let whole = true;
+      for (const r of rows) {
+        const { lo, hi } = r.range();
+        if (!r.box.checked) {
+          whole = false;
+          continue;
+        }
+        // A bound at the layer's own first or last zoom is no bound: deeper zooms the server adds later come too.
+        const minZoom = lo === null || lo <= (r.layer.minZoom ?? 0) ? null : lo;
+        const maxZoom = hi === null || hi >= (r.layer.maxZoom ?? 30) ? null : hi;
+        if (minZoom !== null || maxZoom !== null) whole = false;
+        layers.push({ id: r.layer.id, minZoom, maxZoom });
+      }
+      if (whole && records.checked) return undefined;
+      if (!records.checked && layers.length === 0) throw new Error('Choose the registry records or at least one tile layer to take.');
+      return { records: records.checked, layers: whole ? null : layers, minZoom: null, maxZoom: null };
+    },
+  };
+}
+
+function offerView(offer: SyncServerOffer): { element: HTMLElement; choice?: ReturnType<typeof choiceView> } {
+  const headline = h('p', {}, `Token “${offer.tokenName}”: generation ${offer.generation}, ${formatNumber(offer.counts.records)} records and ${formatNumber(offer.counts.tiles)} tiles${offer.area ? ` in its area (${formatArea(offer.area)})` : ' (no area limit)'}${offer.fields ? `; fields: ${offer.fields.join(', ')}` : ''}.`);
+  if (offer.protocol >= 2) {
+    const choice = choiceView(offer);
+    return { element: h('div', { class: 'sync-offer', id: 'sync-offer' }, headline, choice.element), choice };
+  }
+  return {
+    element: h('div', { class: 'sync-offer', id: 'sync-offer' }, headline,
+      offer.layers.length
+        ? h('ul', { class: 'sync-layers' }, ...offer.layers.map((l) => h('li', {}, `${l.name} `, h('span', { class: 'muted' }, `(${l.kind})`))))
+        : h('p', { class: 'muted small' }, 'No tile layers.'),
+      h('p', { class: 'muted small' }, 'This server speaks version 1 of the sync protocol: every layer the token may see comes at every zoom level; the area below limits what comes.')),
+  };
+}
+
+/** The project's choice in a line: "records; every layer" or "no records; Imagery (z0–8)". */
+function describeChoice(choice: SyncChoice | null | undefined): string {
+  if (!choice) return 'records and every tile layer';
+  const zoom = (lo: number | null, hi: number | null) => (lo === null && hi === null ? '' : ` (zoom ${lo ?? 0}–${hi ?? 'all'})`);
+  const layers = choice.layers === null ? `every tile layer${zoom(choice.minZoom, choice.maxZoom)}` : choice.layers.length === 0 ? 'no tile layers'
+    : choice.layers.map((l) => `${l.id}${zoom(l.minZoom ?? choice.minZoom, l.maxZoom ?? choice.maxZoom)}`).join(', ');
+  return `${choice.records ? 'records' : 'no records'}; ${layers}`;
 }
 
 /** Progress: phase, a bar, items, bytes, rate and time left. */
@@ -218,6 +339,7 @@ export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
   const token = h('input', { id: 'sync-token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'sty_…' }) as HTMLInputElement;
   const keeping = tokenKeeping(state.tokenStorage);
   const offer = h('div', { id: 'sync-offer-box', 'aria-live': 'polite' });
+  let choice: ReturnType<typeof choiceView> | undefined;
   const check = h('button', { type: 'button', id: 'sync-check' }, 'Ask the server what it offers') as HTMLButtonElement;
   const name = h('input', { id: 'sync-name', required: true, maxlength: '200', autocomplete: 'off' }) as HTMLInputElement;
   const fileName = h('input', { id: 'sync-file', maxlength: '255', placeholder: 'from the name', autocomplete: 'off' }) as HTMLInputElement;
@@ -249,10 +371,13 @@ export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
     check.disabled = true;
     offer.replaceChildren(h('p', { class: 'muted' }, 'Asking the server…'));
     hooks.api.probeSyncServer({ ...connection, area: asked }).then((answer) => {
-      offer.replaceChildren(offerView(answer));
+      const view = offerView(answer);
+      choice = view.choice;
+      offer.replaceChildren(view.element);
       if (!name.value.trim()) name.value = answer.tokenName;
     }, (error: unknown) => {
       offer.replaceChildren();
+      choice = undefined;
       message.textContent = error instanceof Error ? error.message : String(error);
     }).finally(() => (check.disabled = false));
   });
@@ -281,7 +406,9 @@ export async function showNewFromServer(hooks: SyncDialogHooks): Promise<void> {
     try {
       const connection = readConnection();
       if (!name.value.trim()) throw new Error('Give the project a name.');
-      input = { ...connection, rememberToken: keeping.keep(), area: area.read(), name: name.value.trim(), ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}) };
+      // Without asking the server first there is nothing to choose from: everything the token may see comes.
+      const filter = choice?.read();
+      input = { ...connection, rememberToken: keeping.keep(), area: area.read(), ...(filter ? { filter } : {}), name: name.value.trim(), ...(fileName.value.trim() ? { fileName: fileName.value.trim() } : {}) };
     } catch (error) {
       message.textContent = (error as Error).message;
       return;
@@ -326,7 +453,7 @@ export async function syncNow(hooks: SyncDialogHooks): Promise<void> {
   const buttons = h('div', { class: 'dialog-buttons' });
   const serverName = state.server ? new URL(state.server).host : state.running?.server ?? '';
   const heading = h('h2', {}, `Sync with ${serverName}`);
-  const info = h('p', { class: 'muted small' }, `At generation ${state.generation}${state.area ? `; area ${formatArea(state.area)}` : ''}.`);
+  const info = h('p', { class: 'muted small', id: 'sync-now-info' }, `At generation ${state.generation}${state.area ? `; area ${formatArea(state.area)}` : ''}; takes ${describeChoice(state.filter)}.`);
   dialog.append(heading, info, status, buttons);
   dialog.showModal();
 

@@ -21,6 +21,7 @@ import type { SyncConflict, SyncJob, SyncServerOffer, SyncState, TokenStorage } 
 import type { Dispatch } from './dispatch.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { formatArea, type Area } from '../sync/area.js';
+import { isEverything } from '../sync/filter.js';
 import { SyncConnection } from '../sync/http.js';
 import { readSyncSettings, type SyncSummary } from '../sync/sync-client.js';
 import type { ManifestResponse } from '../sync/wire.js';
@@ -152,6 +153,7 @@ export class SyncJobs {
       server: settings?.server ?? null,
       caPath: settings?.caPath ?? null,
       area: toAoi(settings?.area ?? null),
+      filter: settings?.filter && !isEverything(settings.filter) ? settings.filter : null,
       generation: Number(project?.getMeta('sync.generation') ?? 0),
       tokenStorage: this.context.tokens.storage,
       tokenKept: project ? this.context.tokens.recall(project.path) !== undefined : false,
@@ -184,7 +186,7 @@ export class SyncJobs {
     this.requireIdle();
     return this.launch('create', path, new URL(input.server).host, input.token, input.rememberToken, {
       mode: 'create', projectPath: path, token: input.token, paceMs: this.context.paceMs,
-      settings: { name: input.name, server: new URL(input.server).origin, caPath, area: toArea(input.area) },
+      settings: { name: input.name, server: new URL(input.server).origin, caPath, area: toArea(input.area), ...(input.filter ? { filter: input.filter } : {}) },
     });
   }
 
@@ -193,13 +195,16 @@ export class SyncJobs {
     const project = this.context.project();
     if (!project) throw new StoreyError('NO_PROJECT', 'No project is open; open the project to sync first.');
     if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; it cannot be synced. Open it for writing to sync.`);
-    if (project.encrypted) throw new StoreyError('NOT_SUPPORTED', `${project.fileName} is encrypted; sync it with \`storey sync\` on the command line.`);
     const settings = readSyncSettings(project);
     if (!settings) throw new StoreyError('NOT_FOUND', `${project.fileName} was not made from a server, so it has nothing to sync with; use File ▸ New project from server.`);
     const token = input.token ?? this.context.tokens.recall(project.path);
     if (!token) throw new StoreyError('UNAUTHORIZED', `Give the sync token for ${new URL(settings.server).host}; ${this.context.tokens.storage === 'ask' ? 'this computer keeps none' : 'none is kept for this project'}.`);
     const remember = input.token === undefined ? true : input.rememberToken ?? false;
-    return this.launch('sync', project.path, new URL(settings.server).host, token, remember, { mode: 'sync', projectPath: project.path, token, paceMs: this.context.paceMs });
+    // An encrypted project: the worker opens the file with the key the host opened it with (in memory, never logged).
+    const passphrase = project.passphraseForWorkerThread();
+    return this.launch('sync', project.path, new URL(settings.server).host, token, remember, {
+      mode: 'sync', projectPath: project.path, token, paceMs: this.context.paceMs, ...(passphrase !== undefined ? { passphrase } : {}),
+    });
   }
 
   private launch(kind: SyncJob['kind'], path: string, server: string, token: string, remember: boolean, data: SyncWorkerData): SyncJob {

@@ -2,7 +2,8 @@
  * Runs one sync on a worker thread, so the host's event loop (the Electron main process, the web host) keeps
  * answering while SQLite stages, writes tiles and applies a generation. Progress and the outcome go back as messages;
  * a 'cancel' message aborts the sync's AbortSignal (requests in flight stop; the project keeps its last whole
- * generation and the next sync resumes). The token lives only in this thread's memory.
+ * generation and the next sync resumes). The token, and an encrypted project's passphrase, live only in this thread's
+ * memory: they come with the thread's data from the host, which holds them already.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../common/errors.js';
@@ -10,10 +11,11 @@ import { ProjectFile } from '../project/project-file.js';
 import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../sync/sync-client.js';
 import { tileAfterChange } from '../tiler/after-import.js';
 import type { Area } from '../sync/area.js';
+import type { SyncFilter } from '../sync/filter.js';
 
 export type SyncWorkerData =
-  | { mode: 'sync'; projectPath: string; token: string; paceMs?: number }
-  | { mode: 'create'; projectPath: string; token: string; settings: { name: string; server: string; caPath: string; area: Area | null }; paceMs?: number };
+  | { mode: 'sync'; projectPath: string; token: string; paceMs?: number; /** An encrypted project's key (memory only). */ passphrase?: string }
+  | { mode: 'create'; projectPath: string; token: string; settings: { name: string; server: string; caPath: string; area: Area | null; filter?: SyncFilter | null }; paceMs?: number };
 
 export type SyncWorkerMessage =
   | { type: 'progress'; progress: SyncProgress | TilingProgress }
@@ -60,7 +62,7 @@ try {
     summary = created.summary;
   } else {
     // The host's process holds the project's write lock; this thread works under it.
-    project = ProjectFile.open(data.projectPath, { withoutLock: true });
+    project = ProjectFile.open(data.projectPath, { withoutLock: true, ...(data.passphrase !== undefined ? { passphrase: data.passphrase } : {}) });
     summary = await syncProject(project, options);
   }
   // The server never sends its buildings tileset: tile the records this project was given when they changed. A

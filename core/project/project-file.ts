@@ -114,6 +114,15 @@ export class ProjectFile {
   }
 
   /**
+   * The passphrase, for a worker thread of this process that opens the same file (the workstation's sync worker,
+   * core/api/sync-jobs.ts): it goes to that thread in memory and is never logged, written or returned by an
+   * operation. Undefined for a plain project.
+   */
+  passphraseForWorkerThread(): string | undefined {
+    return this.passphrase;
+  }
+
+  /**
    * Writes a consistent copy under another key: a passphrase, or null for a plain copy. The project's own passphrase
    * never leaves this object.
    */

@@ -16,6 +16,7 @@ import { importRegistry } from '../../core/import/importer.js';
 import { loadProfile } from '../../core/import/profile.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
+import { importTiles } from '../../core/tiles/import-tiles.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { createProjectFromServer, syncProject } from '../../core/sync/sync-client.js';
 import { startWebHost, type WebHost } from '../../main/web/web-host.js';
@@ -41,6 +42,8 @@ let server: SyncServer;
 let serverUrl: string;
 let token: string;
 let buildingsInArea: string[];
+/** The master's imagery layer: 5 tiles, zoom 0 (1) and 1 (4); the dialog takes its zoom 0 only. */
+let imagery: string;
 let host: WebHost;
 let browser: Browser;
 let guarded: GuardedPage;
@@ -52,6 +55,8 @@ before(async () => {
   certs = makeCertificates(dir);
   master = ProjectFile.create(masterPath, { name: 'Master' });
   await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
+  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
+  imagery = master.db.prepare(`SELECT id FROM storey_layers WHERE kind = 'imagery'`).pluck().get() as string;
   captureGeneration(master);
   token = createToken(master, { name: 'analyst e2e' }).token;
   buildingsInArea = master.db.prepare(`SELECT b.registry_id FROM buildings b JOIN rtree_buildings_footprint r ON r.id = b.fid
@@ -91,7 +96,7 @@ async function shoot(name: string, timeout = 90_000): Promise<void> {
   }
 }
 
-test('New project from server: the offer, a typed area, progress, and the new project\'s city shows the synced buildings', async () => {
+test('New project from server: the offer with its layers and zooms, a typed area, progress, and the new project holds the choice; its city shows the synced buildings', async () => {
   await page.locator('#file-menu-button').click();
   await page.locator('#menu-new-from-server').click();
   const dialog = page.locator('dialog.sync-new');
@@ -106,6 +111,12 @@ test('New project from server: the offer, a typed area, progress, and the new pr
   const offer = await page.locator('#sync-offer').innerText();
   assert.match(offer, /Token “analyst e2e”: generation 1/);
   assert.match(offer, /no area limit/);
+  // The server's layers to choose from: the imagery with its five tiles over zooms 0 to 1; taking zoom 0 only.
+  assert.equal(await page.locator(`#sync-layer-tiles-${imagery}`).innerText(), '5');
+  assert.equal(await page.locator(`#sync-maxzoom-${imagery}`).inputValue(), '1');
+  await page.locator(`#sync-maxzoom-${imagery}`).fill('0');
+  assert.equal(await page.locator(`#sync-layer-tiles-${imagery}`).innerText(), '1');
+  assert.match(await page.locator('#sync-choice-total').innerText(), /and 1 tile \(about/);
   await page.locator('#sync-west').fill(String(area.west));
   await page.locator('#sync-south').fill(String(area.south));
   await page.locator('#sync-east').fill(String(area.east));
@@ -135,6 +146,8 @@ test('New project from server: the offer, a typed area, progress, and the new pr
   assert.equal(await page.locator('#project-title').innerText(), 'Odense blocks');
   const shown = await page.evaluate(() => (window as unknown as { storeyView: View }).storeyView.buildingIds().map((b) => b.id).sort());
   assert.deepEqual(shown, buildingsInArea, 'the city shows exactly the buildings of the area');
+  const tiles = host.project.db.prepare(`SELECT tile_path FROM storey_tiles WHERE layer_id = ?`).pluck().all(imagery);
+  assert.deepEqual(tiles, ['0/0/0'], 'the imagery at zoom 0 only, as chosen');
   await shoot('new-project-city');
 });
 
@@ -161,6 +174,7 @@ test('a change on the server arrives with Sync now (F9): the summary shows what 
 
   await page.keyboard.press('F9');
   await page.locator('#sync-summary').waitFor({ timeout: 120_000 });
+  assert.equal(host.project.db.prepare(`SELECT count(*) FROM storey_tiles WHERE layer_id = ?`).pluck().get(imagery), 1, 'Sync now keeps the choice');
   await waitForCity(page);
   const summary = await page.locator('#sync-summary').innerText();
   assert.match(summary, /generation 1 → 2/);

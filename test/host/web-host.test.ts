@@ -681,7 +681,7 @@ describe('every operation through the web host', () => {
     getSyncState: {
       good: async () => {
         const state = await api.getSyncState({});
-        assert.deepEqual(state, { configured: false, server: null, caPath: null, area: null, generation: 0, tokenStorage: 'session', tokenKept: false, running: null, conflicts: [] });
+        assert.deepEqual(state, { configured: false, server: null, caPath: null, area: null, filter: null, generation: 0, tokenStorage: 'session', tokenKept: false, running: null, conflicts: [] });
       },
       bad: { project: 'x' },
     },
@@ -697,8 +697,11 @@ describe('every operation through the web host', () => {
     },
     startSyncFromServer: {
       good: async () => {
-        const input = { server: syncUrl, caPath: syncCerts.caPath, token: syncToken, rememberToken: true, area: null, name: 'Synced sample', fileName: 'synced.storey' };
+        // Records and no tile layers (protocol 2's choice), kept in the project.
+        const filter = { records: true, layers: [], minZoom: null, maxZoom: null };
+        const input = { server: syncUrl, caPath: syncCerts.caPath, token: syncToken, rememberToken: true, area: null, filter, name: 'Synced sample', fileName: 'synced.storey' };
         await assert.rejects(api.startSyncFromServer(input), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY');
+        await assert.rejects(folderApiOf().startSyncFromServer({ ...input, filter: { ...filter, maxZoom: 31 } }), (e: unknown) => e instanceof StoreyError && e.code === 'BAD_ARGUMENT');
         const job = await syncDone(await folderApiOf().startSyncFromServer(input));
         assert.equal(job.state, 'done', JSON.stringify(job.error));
         assert.deepEqual([job.kind, job.fileName, job.opened, job.tokenKept, job.summary?.generation], ['create', 'synced.storey', true, true, 1]);
@@ -706,7 +709,7 @@ describe('every operation through the web host', () => {
         assert.equal(info.fileName, 'synced.storey');
         assert.equal(info.counts.buildings, syncMasterBuildings);
         const state = await folderApiOf().getSyncState({});
-        assert.deepEqual([state.configured, state.server, state.generation, state.tokenKept], [true, syncUrl, 1, true]);
+        assert.deepEqual([state.configured, state.server, state.generation, state.tokenKept, state.filter], [true, syncUrl, 1, true, filter]);
         // An existing file that syncs with no server is not taken over.
         const taken = await syncDone(await folderApiOf().startSyncFromServer({ ...input, fileName: 'beta.storey' }));
         assert.deepEqual([taken.state, taken.error?.code], ['failed', 'ALREADY_EXISTS']);
