@@ -113,17 +113,20 @@ export function planTiles(buildings: TiledBuilding[], leafSize: number, lodSize:
     if (members.length <= leafSize || depth >= MAX_DEPTH || level >= MAX_LEVEL) {
       return { path: `tiles/${level}/${x}/${y}.glb`, depth, box, content: members, children: [], digest: digestOf(settings, members) };
     }
-    // Skip cells whose buildings all lie in one quarter: the tile is the smallest cell that still splits them.
-    let quarters: TiledBuilding[][];
-    for (;;) {
-      quarters = [[], [], [], []];
-      for (const b of members) quarters[quarter(b, level)]!.push(b);
-      const used = quarters.findIndex((q) => q.length > 0);
-      if (quarters[used]!.length < members.length || level + 1 >= MAX_LEVEL) break;
-      level += 1;
-      x = 2 * x + (used % 2);
-      y = 2 * y + (used >> 1);
+    // Skip cells whose buildings all lie in one quarter: the tile is the smallest cell that still splits them. Cell
+    // indices grow with u and v, so the buildings share a cell exactly when the extreme ones do.
+    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    for (const b of members) {
+      if (b.u < minU) minU = b.u;
+      if (b.u > maxU) maxU = b.u;
+      if (b.v < minV) minV = b.v;
+      if (b.v > maxV) maxV = b.v;
     }
+    while (level + 1 < MAX_LEVEL && cellIndex(minU, level + 1) === cellIndex(maxU, level + 1) && cellIndex(minV, level + 1) === cellIndex(maxV, level + 1)) level += 1;
+    x = cellIndex(minU, level);
+    y = cellIndex(minV, level);
+    const quarters: TiledBuilding[][] = [[], [], [], []];
+    for (const b of members) quarters[quarter(b, level)]!.push(b);
     const children: PlannedTile[] = [];
     for (const [i, q] of quarters.entries()) {
       if (q.length) children.push(node(q, level + 1, 2 * x + (i % 2), 2 * y + (i >> 1), depth + 1));
