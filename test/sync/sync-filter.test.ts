@@ -5,6 +5,7 @@
  * the rest; a request without a choice gets everything; bad choices are refused and leave the project unchanged.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -237,6 +238,44 @@ test('an unknown layer is refused with the layers the server offers, and the pro
     });
     assert.equal(project.getMeta('sync.filter'), kept);
     assertSameContent(content(project), before, 'unchanged');
+  } finally {
+    project.close();
+  }
+});
+
+/** The CLI as an analyst runs it (asynchronously: the server answers from this process). */
+function storey(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'storey.mjs'), ...args], { cwd: dir, env: { ...process.env, STOREY_HOME: dir, STOREY_SYNC_TOKEN: token } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('storey sync --init --layers ID:MIN-MAX --no-records takes that choice; --layers all later takes everything; a bad one is refused', async () => {
+  const path = join(dir, 'cli.storey');
+  const init = await storey(['sync', '--init', path, '--server', serverUrl, '--ca', certs.caPath, '--layers', `${terrain}:0-3`, '--no-records', '--no-tile']);
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stderr, new RegExp(`Taking no registry records; ${terrain} \\(z0–3\\)`));
+  const first = parse(`${terrain}:0-3`, { records: '0' });
+  let project = ProjectFile.open(path);
+  try {
+    assertHolds(project, first, 'made by the CLI');
+  } finally {
+    project.close();
+  }
+  const bad = await storey(['sync', path, '--layers', `${terrain}:5-2`]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, new RegExp(`--layers \\(${terrain}\\): the lowest zoom 5 is above the highest 2`));
+  const all = await storey(['sync', path, '--layers', 'all', '--no-tile']);
+  assert.equal(all.status, 0, all.stderr);
+  project = ProjectFile.open(path);
+  try {
+    assertHolds(project, EVERYTHING, 'everything after --layers all');
   } finally {
     project.close();
   }
