@@ -9,6 +9,12 @@ export interface Migration {
   version: number;
   name: string;
   up: (db: Database) => void;
+  /**
+   * The migration rebuilds a table other tables reference (SQLite's way to change a table: make the new one, copy,
+   * drop the old one, rename). It then runs with foreign keys off, as SQLite requires for that, and every link is
+   * checked before its transaction commits.
+   */
+  rebuildsReferencedTable?: true;
 }
 
 export const rtreeTriggerSuffixes = ['insert', 'update1', 'update2', 'update3', 'update4', 'delete'] as const;
@@ -355,6 +361,31 @@ migrations.push({
         target TEXT,
         detail TEXT NOT NULL DEFAULT '{}'
       );
+    `);
+  },
+});
+
+// Schema 6: storey_blobs as a rowid table with the hash in an index of its own. As a WITHOUT ROWID table keyed by
+// the hash, each row (a whole tile) was its own b-tree key: an inner page held a few of them, and SQLite reads a key
+// that overflows its page whole before comparing it, so every lookup, insert and foreign-key check by hash read
+// tens of kB per level of the tree. The index now holds only hashes and row ids; the bytes are read once, when asked
+// for. The columns stay sha256 and bytes, and storey_tiles.sha256 still references storey_blobs(sha256).
+migrations.push({
+  version: 6,
+  name: 'tile blobs in a rowid table, the hash in an index',
+  rebuildsReferencedTable: true,
+  up(db) {
+    db.exec(`
+      CREATE TABLE storey_blobs_v6 (
+        sha256 TEXT NOT NULL,
+        bytes BLOB NOT NULL
+      );
+      -- In hash order: the rows then lie in the order syncs ask for them.
+      INSERT INTO storey_blobs_v6 (sha256, bytes) SELECT sha256, bytes FROM storey_blobs ORDER BY sha256;
+      DROP TABLE storey_blobs;
+      ALTER TABLE storey_blobs_v6 RENAME TO storey_blobs;
+      -- Tile bytes live once per SHA-256: integrity_check cannot see damaged blob bytes, the hash can.
+      CREATE UNIQUE INDEX storey_blobs_sha256 ON storey_blobs(sha256);
     `);
   },
 });

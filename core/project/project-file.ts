@@ -301,10 +301,24 @@ export class ProjectFile {
   private migrate(fromVersion: number): void {
     for (const migration of migrations) {
       if (migration.version <= fromVersion) continue;
-      this.transaction(() => {
-        migration.up(this.db);
-        this.setMeta('schema_version', String(migration.version));
-      });
+      // A table others reference is rebuilt with foreign keys off (they cannot change inside a transaction), and the
+      // links are checked before the commit: a file whose links do not hold is refused, unchanged.
+      const keysOff = migration.rebuildsReferencedTable === true;
+      if (keysOff) this.db.pragma('foreign_keys = OFF');
+      try {
+        this.transaction(() => {
+          migration.up(this.db);
+          if (keysOff) {
+            const broken = this.db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+            if (broken.length > 0) {
+              throw new StoreyError('DAMAGED', `${this.fileName} cannot be upgraded to schema ${migration.version}: ${broken.length} row(s) of ${broken[0]!.table} refer to ${broken[0]!.parent} rows that are missing; nothing was changed.`);
+            }
+          }
+          this.setMeta('schema_version', String(migration.version));
+        });
+      } finally {
+        if (keysOff) this.db.pragma('foreign_keys = ON');
+      }
     }
   }
 }

@@ -72,8 +72,7 @@ export function applyStaged(project: ProjectFile, generation: number, alsoInTran
   const summary: ApplySummary = { records: { put: 0, delete: 0 }, tiles: { put: 0, delete: 0 }, layers: { put: 0, delete: 0 } };
   const apply = () => project.transaction(() => {
     // Parents and children of one generation arrive in any order: links are checked at the commit. That check also
-    // proves every tile has its fetched bytes (storey_tiles.sha256 references storey_blobs): a lookup of its own per
-    // tile would read each 30 kB blob again, as a key in storey_blobs' b-tree is compared with its whole row.
+    // proves every tile has its fetched bytes (storey_tiles.sha256 references storey_blobs, through its hash index).
     db.pragma('defer_foreign_keys = ON');
     const staged = (tbl: string, op: 'put' | 'delete') => db.prepare(`SELECT tbl, key, op, row_json, sha256 FROM storey_sync_staging WHERE tbl = ? AND op = ?`).all(tbl, op) as StagedRow[];
 
@@ -107,8 +106,8 @@ export function applyStaged(project: ProjectFile, generation: number, alsoInTran
     const putTile = db.prepare(`INSERT OR REPLACE INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, ?, ?)`);
     const deleteTile = db.prepare(`DELETE FROM storey_tiles WHERE layer_id = ? AND tile_path = ?`);
     const split = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
-    // In hash order: each tile's link to its blob is looked up in storey_blobs (the foreign key), and neighbouring
-    // hashes share the b-tree pages that lookup reads.
+    // In hash order: each tile's link to its blob is looked up in storey_blobs' hash index (the foreign key), and
+    // neighbouring hashes share the index pages that lookup reads.
     const tilePuts = db.prepare(`SELECT tbl, key, op, row_json, sha256 FROM storey_sync_staging WHERE tbl = 'tiles' AND op = 'put' ORDER BY sha256`).all() as StagedRow[];
     for (const row of tilePuts) {
       const before = tileHash.get(...split(row.key)) as string | undefined;

@@ -8,11 +8,25 @@ import { StoreyError } from '../../common/errors.js';
 import { latestSchemaVersion } from '../../core/project/migrations.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
+import { importTiles } from '../../core/tiles/import-tiles.js';
+import { sha256Hex, TileStore } from '../../core/tiles/tile-store.js';
+import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir();
 const samplePath = join(dir, 'sample.storey');
 createSampleProject(samplePath).close();
+
+/** storey_blobs as schemas 1 to 5 had it: WITHOUT ROWID, keyed by the hash (rows kept). */
+function blobsAsBefore6(db: Database.Database): void {
+  db.pragma('foreign_keys = OFF');
+  db.exec(`CREATE TABLE storey_blobs_old (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+           INSERT INTO storey_blobs_old SELECT sha256, bytes FROM storey_blobs;
+           DROP TABLE storey_blobs;
+           ALTER TABLE storey_blobs_old RENAME TO storey_blobs`);
+}
+
+const blobsSql = (db: Database.Database) => db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'storey_blobs'`).pluck().get() as string;
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -102,6 +116,8 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
            DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts; DROP INDEX storey_tiles_sha256;
            DROP TABLE storey_audit;
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
+  blobsAsBefore6(db);
+  assert.match(blobsSql(db), /WITHOUT ROWID/);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();
   assert.throws(() => ProjectFile.open(old, { readOnly: true }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY' && /must be upgraded/.test(e.message));
@@ -112,7 +128,51 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_views').pluck().get(), 0, 'schema 3 tables exist after the upgrade');
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_changes').pluck().get(), 0, 'schema 4 sync tables exist after the upgrade');
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_audit').pluck().get(), 0, 'schema 5 audit table exists after the upgrade');
+  assert.doesNotMatch(blobsSql(project.db), /WITHOUT ROWID/, 'schema 6 keeps tile blobs in a rowid table');
   project.close();
+});
+
+test('schema 5 to 6: tile blobs move to a rowid table with the hash in an index, every tile keeping its bytes', async () => {
+  const old = join(dir, 'schema5-tiles.storey');
+  copyFileSync(samplePath, old);
+  let project = ProjectFile.open(old);
+  const imported = await importTiles(project, sharedData('tiles-samples', 'mbtiles', 'open-streets-dc.mbtiles'));
+  const layerId = imported.id;
+  const store = new TileStore(project);
+  const before = new Map(store.tilePaths(layerId).map((path) => [path, sha256Hex(store.readTile(layerId, path)!.bytes)]));
+  const blobCount = project.db.prepare('SELECT count(*) FROM storey_blobs').pluck().get() as number;
+  project.close();
+  assert.ok(before.size > 20 && blobCount > 10 && blobCount < before.size, `the sample gives tiles to carry over, some sharing bytes (${before.size} tiles, ${blobCount} blobs)`);
+
+  const db = new Database(old);
+  blobsAsBefore6(db);
+  db.exec(`UPDATE storey_meta SET value = '5' WHERE key = 'schema_version'`);
+  db.close();
+
+  project = ProjectFile.open(old);
+  assert.equal(project.schemaVersion, latestSchemaVersion);
+  assert.doesNotMatch(blobsSql(project.db), /WITHOUT ROWID/);
+  assert.equal(project.db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'storey_blobs_sha256'`).pluck().get(), 1);
+  assert.equal(project.db.prepare('SELECT count(*) FROM storey_blobs').pluck().get(), blobCount);
+  const after = new TileStore(project);
+  for (const [path, hash] of before) assert.equal(sha256Hex(after.readTile(layerId, path)!.bytes), hash, `tile ${path} reads back as it was`);
+  assert.deepEqual(project.db.pragma('foreign_key_check'), [], 'every tile still has its blob');
+  assert.deepEqual(project.db.pragma('integrity_check', { simple: true }), 'ok');
+  // The link from tiles to blobs and the one-row-per-hash rule hold in the new table.
+  assert.throws(() => project.db.prepare(`INSERT INTO storey_tiles (layer_id, tile_path, sha256) VALUES (?, 'x', ?)`).run(layerId, '0'.repeat(64)), /FOREIGN KEY/);
+  const anyHash = project.db.prepare('SELECT sha256 FROM storey_blobs LIMIT 1').pluck().get() as string;
+  assert.throws(() => project.db.prepare(`INSERT INTO storey_blobs (sha256, bytes) VALUES (?, x'00')`).run(anyHash), /UNIQUE/);
+  project.close();
+
+  // A schema-5 file whose tile lost its blob (written without foreign keys) is refused, and left as it was.
+  const broken = join(dir, 'schema5-broken.storey');
+  copyFileSync(old, broken);
+  const raw = new Database(broken);
+  blobsAsBefore6(raw);
+  raw.exec(`DELETE FROM storey_blobs WHERE sha256 = (SELECT sha256 FROM storey_tiles LIMIT 1); UPDATE storey_meta SET value = '5' WHERE key = 'schema_version'`);
+  raw.pragma('wal_checkpoint(TRUNCATE)');
+  raw.close();
+  assertRefused(broken, 'DAMAGED', /cannot be upgraded to schema 6: 1 row\(s\) of storey_tiles refer to storey_blobs rows that are missing; nothing was changed/);
 });
 
 test('read-only open does not write and refuses writes', () => {
