@@ -72,8 +72,8 @@ function intParam(url: URL, name: string, fallback?: number): number {
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
   const project = ProjectFile.open(options.dataPath, { withoutLock: true });
   const db = project.db;
-  // Blob lookups compare keys with whole rows (storey_blobs is WITHOUT ROWID): the inner rows of its b-tree and their
-  // overflow pages are read for every blob served, so they should stay in this connection's cache (256 MiB at most).
+  // The tile rows of a batch's blobs and their bytes are read from the master's file for every batch served: a page
+  // cache of up to 256 MiB keeps the index pages and what a repeated request needs.
   db.pragma('cache_size = -262144');
   const log = options.log ?? (() => {});
   const audit = db.prepare(`INSERT INTO storey_sync_audit (at, token_id, token_name, remote, route, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -86,47 +86,15 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   );
   const allPuts = db.prepare(`SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes WHERE op = 'put' AND ${everMeets}`);
   const areaParams = (area: Area | null) => ({ west: area?.west ?? null, south: area?.south ?? null, east: area?.east ?? null, north: area?.north ?? null });
-  const tilesOfBlob = db.prepare(
+  // The tiles made of a batch's blobs, by the hash index (+tbl: not by the primary key's tbl = 'tiles', which would
+  // scan every tile of the master).
+  const tilesOfBlobs = db.prepare(
     `SELECT tbl, key, op, row_json, sha256, minx, miny, maxx, maxy, ever_minx, ever_miny, ever_maxx, ever_maxy FROM storey_changes
-      WHERE sha256 = ? AND tbl = 'tiles' AND op = 'put'`,
+      WHERE sha256 IN (SELECT value FROM json_each(?)) AND +tbl = 'tiles' AND op = 'put'`,
   );
+  // storey_blobs keeps the hash in an index of its own (schema 6): a lookup reads the index's small rows, then the
+  // blob's row once. One statement per blob, so nothing stays open while the response drains.
   const blobBytes = db.prepare(`SELECT bytes FROM storey_blobs WHERE sha256 = ?`).pluck();
-  // A step of a walk through a range of storey_blobs, reading the bytes only of the rows asked for.
-  const blobScan = db.prepare(
-    `SELECT sha256, CASE WHEN sha256 IN (SELECT value FROM json_each(@wanted)) THEN bytes END AS bytes FROM storey_blobs
-      WHERE sha256 >= @first AND sha256 > @after AND sha256 <= @last ORDER BY sha256 LIMIT @limit`,
-  );
-
-  /**
-   * The blobs of a batch that the master holds, in hash order. storey_blobs is WITHOUT ROWID, so a lookup by hash
-   * compares the key with whole rows (tens of kB, read through their overflow pages) on its way down: about five
-   * times the cost of reading the row in a walk (500 MB of 30 kB blobs, SQLite's default cache). A batch that fills a range of hashes (a workstation asks in hash
-   * order) is read by walking that range, a few rows per statement so nothing stays open while the response drains;
-   * when the walk meets many rows not asked for (a few changed tiles spread over the whole table), the rest comes by
-   * lookups.
-   */
-  function* blobsInHashOrder(list: string[]): Generator<[string, Buffer]> {
-    const sorted = [...new Set(list)].sort();
-    const [first, last] = [sorted[0], sorted.at(-1)];
-    if (first === undefined || last === undefined) return;
-    const wanted = JSON.stringify(sorted);
-    // A row not asked for costs a key read; a lookup costs about a hundred of those.
-    const walkLimit = 16 * sorted.length + 256;
-    let after = '';
-    let walked = 0;
-    while (walked < walkLimit) {
-      const rows = blobScan.all({ wanted, first, after, last, limit: 32 }) as Array<{ sha256: string; bytes: Buffer | null }>;
-      for (const row of rows) if (row.bytes) yield [row.sha256, row.bytes];
-      walked += rows.length;
-      if (rows.length < 32) return;
-      after = rows.at(-1)!.sha256;
-    }
-    for (const sha of sorted) {
-      if (sha <= after) continue;
-      const bytes = blobBytes.get(sha) as Buffer | undefined;
-      if (bytes) yield [sha, bytes];
-    }
-  }
 
   function tokenArea(token: TokenInfo, url: URL): Area | null {
     const asked = url.searchParams.get('area');
@@ -258,11 +226,18 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     let count = 0;
     let bytes = 0;
     const kinds = layerKinds();
-    for (const [sha, blob] of blobsInHashOrder(list as string[])) {
+    // In hash order (a workstation writes them in that order). A blob goes only to a token that sees, and a
+    // workstation that chose, a tile made of it: one query for the batch's tiles.
+    const sorted = [...new Set(list as string[])].sort();
+    const visible = new Set<string>();
+    for (const row of tilesOfBlobs.all(JSON.stringify(sorted)) as ChangeRow[]) {
+      if (visibleOp(row, area) === 'put' && tileWanted(filter, kinds, row.key)) visible.add(row.sha256!);
+    }
+    for (const sha of sorted) {
       if (res.destroyed) break;
-      // A blob goes only to a token that sees, and a workstation that chose, a tile made of it.
-      const visible = (tilesOfBlob.all(sha) as ChangeRow[]).some((row) => visibleOp(row, area) === 'put' && tileWanted(filter, kinds, row.key));
-      if (!visible) continue;
+      if (!visible.has(sha)) continue;
+      const blob = blobBytes.get(sha) as Buffer | undefined;
+      if (!blob) continue;
       // Sent as stored: the workstation checks every blob against its hash, so damage on the master is caught there.
       // Header and bytes in one write: one TLS record run instead of a 36-byte record before every tile.
       const more = out.write(Buffer.concat([frameHeader(sha, blob.length), blob]));

@@ -180,8 +180,8 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
     layers: summary.applied?.layers ?? { put: 0, delete: 0 }, items: summary.items, blobs: summary.blobsFetched, bytes: summary.bytesReceived,
     ...(error ? { error: error.code, message: error.message } : {}),
   });
-  // A larger page cache while the sync runs (this connection only; put back below): a lookup in storey_blobs
-  // compares keys with whole rows, so the b-tree's inner rows and their overflow pages should stay in memory.
+  // A larger page cache while the sync runs (this connection only; put back below): the staged rows, the indexes
+  // the blob writes and the apply's link checks go through, and the pages a batch's writes touch stay in memory.
   const cachePages = project.db.pragma('cache_size', { simple: true }) as number;
   project.db.pragma(`cache_size = -${SYNC_CACHE_KIB}`);
   try {
