@@ -24,7 +24,7 @@ import { createToken } from '../../server/tokens.js';
 import { StoreyError } from '../../common/errors.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
-import { assertSameContent, content, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates } from './sync-support.js';
 
 const dir = tempDir('storey-sync-filter-');
 const root = findPackageRoot(import.meta.dirname);
@@ -277,6 +277,33 @@ test('storey sync --init --layers ID:MIN-MAX --no-records takes that choice; --l
   try {
     assertHolds(project, EVERYTHING, 'everything after --layers all');
   } finally {
+    project.close();
+  }
+});
+
+test('a changed choice cut off mid-transfer leaves the project on its last choice, and the next sync completes it without fetching again', async () => {
+  const path = join(dir, 'cut.storey');
+  const first = parse(`${terrain}:0-2`, { records: '0' });
+  const created = await createProjectFromServer(path, { name: 'Cut', server: serverUrl, caPath: certs.caPath, area: null, filter: first }, opts());
+  const project = created.project;
+  const proxy = await cuttingProxy(server.port, 300_000);
+  try {
+    const blobsBefore = project.db.prepare(`SELECT count(*) FROM storey_blobs`).pluck().get() as number;
+    const second = parse(terrain, { records: '0' });
+    await assert.rejects(syncProject(project, opts({ server: `https://127.0.0.1:${proxy.port}`, filter: second })));
+    // Records and tiles as before; the tile bytes verified so far are kept in the file, unused until the apply.
+    assertSameContent(content(project), expected(first), 'after the cut: the last whole choice: ');
+    assert.equal(filterKey(readSyncSettings(project)?.filter), filterKey(second), 'the new choice is kept for the next sync');
+    const kept = (project.db.prepare(`SELECT count(*) FROM storey_blobs`).pluck().get() as number) - blobsBefore;
+    const done = await syncProject(project, opts());
+    assertHolds(project, second, 'completed');
+    const wanted = new Set([...expected(second)].map(([, sha]) => sha));
+    const had = new Set([...expected(first)].map(([, sha]) => sha));
+    const fresh = [...wanted].filter((sha) => !had.has(sha)).length;
+    assert.ok(kept > 0, 'tiles verified before the cut were kept');
+    assert.equal(done.blobsFetched + kept, fresh, 'each new tile fetched once over both runs');
+  } finally {
+    await proxy.close();
     project.close();
   }
 });
