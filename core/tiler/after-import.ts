@@ -1,7 +1,7 @@
 /**
  * Tiling after a registry import or sync: the city view draws the buildings from the tileset only while it is
- * current (core/tiler/stamp.ts), so whatever changes the registry tiles it again. The tiler's tiles are
- * content-addressed, so only the tiles whose buildings changed take new space in the project. A project without
+ * current (core/tiler/stamp.ts), so whatever changes the registry tiles it again. The tiler builds only the tiles
+ * whose buildings changed and carries the others over (core/tiler/tiler.ts), so a small change costs little. A project without
  * buildings has nothing to tile; a failure to tile loses nothing (the import stands, the view draws the registry).
  */
 import type { ProjectFile } from '../project/project-file.js';
