@@ -239,6 +239,7 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
         summary.applied = applyStaged(project, manifest.generation, () => {
           summary.generation = manifest.generation;
           project.setMeta('sync.filter.applied', wantedKey);
+          narrowLayerZooms(project, wanted, new Map(manifest.layers.map((l) => [l.id, l.kind])));
           auditId = recordAuditEntry(project, 'sync', server, auditDetail('applied'));
         });
       } catch (error) {
@@ -268,6 +269,25 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
   } finally {
     connection.close();
     if (project.db.open) project.db.pragma(`cache_size = ${cachePages}`);
+  }
+}
+
+/**
+ * A layer taken at fewer zooms says so in its settings: the globe asks an imagery layer for tiles up to its maxZoom
+ * and draws deeper levels from the last one it has, instead of asking for tiles that were never taken.
+ */
+function narrowLayerZooms(project: ProjectFile, wanted: SyncFilter, serverLayers: Map<string, string>): void {
+  const db = project.db;
+  const update = db.prepare(`UPDATE storey_layers SET settings = ? WHERE id = ?`);
+  for (const row of db.prepare(`SELECT id, settings FROM storey_layers`).all() as Array<{ id: string; settings: string }>) {
+    const kind = serverLayers.get(row.id);
+    const range = layerRange(wanted, row.id);
+    if (!range || kind === undefined || kind === '3dtiles' || (range.min === null && range.max === null)) continue;
+    const settings = JSON.parse(row.settings) as { minZoom?: number | null; maxZoom?: number | null };
+    const min = range.min === null ? settings.minZoom ?? null : Math.max(settings.minZoom ?? range.min, range.min);
+    const max = range.max === null ? settings.maxZoom ?? null : Math.min(settings.maxZoom ?? range.max, range.max);
+    if (min === (settings.minZoom ?? null) && max === (settings.maxZoom ?? null)) continue;
+    update.run(JSON.stringify({ ...settings, minZoom: min, maxZoom: max }), row.id);
   }
 }
 

@@ -73,6 +73,10 @@ function expected(filter: SyncFilter): Map<string, string> {
   return out;
 }
 
+/** A layer's zoom range as its settings say (what the globe asks for). */
+const zoomsOf = (project: ProjectFile, layer: string) =>
+  project.db.prepare(`SELECT json_extract(settings, '$.minZoom') AS min, json_extract(settings, '$.maxZoom') AS max FROM storey_layers WHERE id = ?`).get(layer) as { min: number; max: number };
+
 /** The project holds exactly the choice: records and tiles equal to the server's, and no tile bytes beyond them. */
 function assertHolds(project: ProjectFile, filter: SyncFilter, where: string): void {
   const want = expected(filter);
@@ -159,6 +163,8 @@ test('a project made with some layers and a max zoom holds exactly those; an inc
     assertHolds(project, filter, 'created');
     const terrainZooms = new Set((project.db.prepare(`SELECT tile_path FROM storey_tiles WHERE layer_id = ?`).pluck().all(terrain) as string[]).map(tileZoom));
     assert.ok(!terrainZooms.has(7) && terrainZooms.has(6), 'terrain up to zoom 6 only');
+    assert.deepEqual(zoomsOf(project, imagery), { min: 0, max: 0 }, 'the imagery layer says it goes to zoom 0');
+    assert.equal(zoomsOf(project, terrain).max, 6);
     assert.ok(expected(filter).size < expected(EVERYTHING).size - 100, 'the choice leaves a good part of the server out');
     assert.equal(filterKey(readSyncSettings(project)?.filter), filterKey(filter), 'the choice is kept in the project');
 
@@ -201,6 +207,7 @@ test('a changed choice brings what is newly wanted and drops what is no longer w
     assert.equal(changed.generation, generation, 'the server has not moved');
     assert.ok(changed.applied && changed.applied.tiles.delete > 0 && changed.applied.records.put > 0 && changed.applied.layers.put >= 1);
     assertHolds(project, second, 'after widening and narrowing');
+    assert.deepEqual(zoomsOf(project, terrain), { min: 2, max: 7 });
     const fetched = changed.blobsFetched;
     const before = expected(first);
     const newTiles = [...expected(second).keys()].filter((k) => !before.has(k) && k.startsWith('tile/')).length;
@@ -219,6 +226,7 @@ test('a changed choice brings what is newly wanted and drops what is no longer w
     assert.equal(project.db.prepare(`SELECT count(*) FROM storey_layers WHERE id = ?`).pluck().get(terrain), 0);
     await syncProject(project, opts({ filter: null }));
     assertHolds(project, EVERYTHING, 'everything again');
+    assert.deepEqual(zoomsOf(project, terrain), zoomsOf(master, terrain), 'the terrain layer at all its zooms again');
   } finally {
     project.close();
   }
