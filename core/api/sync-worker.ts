@@ -78,7 +78,7 @@ try {
           lastAt = now;
           post({ type: 'progress', progress: { phase: 'tiling', items: done, itemsTotal: total, bytes: summary.bytesReceived, bytesPerSecond: 0, secondsLeft: null } });
         }
-      });
+      }, () => cancel.signal.aborted);
       tiled = report ? { buildings: report.buildings, tiles: report.tiles } : null;
     } catch (error) {
       tilingError = error instanceof Error ? error.message : String(error);

@@ -39,8 +39,11 @@ async function runRegistryImport(data: ImportWorkerData): Promise<void> {
     let tilingError: string | null = null;
     if (Atomics.load(cancelled, 0) !== 1) {
       try {
-        await tileAfterChange(project, (done, total) =>
-          parentPort!.postMessage({ type: 'progress', progress: { phase: 'tiling', detail: `3D Tiles: ${done} of ${total} buildings`, done, total } }),
+        // Cancel still works while tiling: the import has landed, the tiling stops and the previous tileset stays.
+        await tileAfterChange(
+          project,
+          (done, total) => parentPort!.postMessage({ type: 'progress', progress: { phase: 'tiling', detail: `3D Tiles: ${done} of ${total} buildings`, done, total } }),
+          () => Atomics.load(cancelled, 0) === 1,
         );
       } catch (error) {
         tilingError = error instanceof Error ? error.message : String(error);

@@ -8,8 +8,12 @@ import type { ProjectFile } from '../project/project-file.js';
 import { buildingsTilesetState } from './stamp.js';
 import { tileBuildings, type TilerReport } from './tiler.js';
 
-export async function tileAfterChange(project: ProjectFile, onProgress?: (done: number, total: number) => void): Promise<TilerReport | null> {
+/**
+ * Tiles the project's buildings unless the tileset is already current. `shouldCancel` is polled between tiles: a
+ * cancelled run throws CANCELLED and leaves the previous tileset (and what the import or sync wrote) as it was.
+ */
+export async function tileAfterChange(project: ProjectFile, onProgress?: (done: number, total: number) => void, shouldCancel?: () => boolean): Promise<TilerReport | null> {
   const buildings = project.db.prepare(`SELECT count(*) FROM buildings WHERE footprint IS NOT NULL`).pluck().get() as number;
   if (buildings === 0 || buildingsTilesetState(project)?.current) return null;
-  return tileBuildings(project, { onProgress });
+  return tileBuildings(project, { onProgress, ...(shouldCancel ? { shouldCancel } : {}) });
 }

@@ -212,6 +212,8 @@ export async function tileBuildings(project: ProjectFile, options: TilerOptions 
       records.set(tile.path, old);
       keep.push(tile.path);
     } else {
+      // A turn of the event loop between tiles, so a cancel sent as a message (a worker's port) can arrive.
+      if (options.shouldCancel) await new Promise((resolve) => setImmediate(resolve));
       cancelled();
       const { glb, record } = await buildTile(tile, rows);
       records.set(tile.path, record);
@@ -223,6 +225,7 @@ export async function tileBuildings(project: ProjectFile, options: TilerOptions 
       options.onProgress?.(done, buildings.length);
     }
   }
+  if (options.shouldCancel) await new Promise((resolve) => setImmediate(resolve));
   cancelled();
 
   const rootJson = tileJson(root, records);

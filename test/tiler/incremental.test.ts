@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { before, after, test } from 'node:test';
 import fc from 'fast-check';
 import { StoreyError } from '../../common/errors.js';
@@ -16,6 +17,8 @@ import { decodePolygons, encodeMultiPolygon } from '../../core/project/gpkg-geom
 import { ProjectFile } from '../../core/project/project-file.js';
 import { TileStore } from '../../core/tiles/tile-store.js';
 import { planTiles, tilesOf, type PlannedTile, type TiledBuilding } from '../../core/tiler/plan.js';
+import { tileAfterChange } from '../../core/tiler/after-import.js';
+import { TILER_STAMP_KEY } from '../../core/tiler/stamp.js';
 import { tileBuildings, BUILDINGS_LAYER_NAME, type TilerOptions, type TilerReport } from '../../core/tiler/tiler.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
@@ -188,4 +191,41 @@ test('a node shows the heaviest buildings of its whole subtree, ties in registry
     }),
     { numRuns: 200, seed: 7 },
   );
+});
+
+test('a cancel that arrives as a message (as the import and sync workers get theirs) stops the tiling between tiles; tileAfterChange passes it on', async () => {
+  const before = await tileBuildings(project, settings);
+  const wanted = snapshot(before);
+  // Every building a little higher: every tile has to be built again, so there are many tiles to stop between.
+  project.db.prepare(`UPDATE buildings SET height_m = height_m + 1 WHERE footprint IS NOT NULL`).run();
+  const { port1, port2 } = new MessageChannel();
+  let cancelled = false;
+  port2.on('message', () => (cancelled = true));
+  let progressAtCancel = -1;
+  let progressCalls = 0;
+  try {
+    await assert.rejects(
+      tileBuildings(project, {
+        ...settings,
+        onProgress: (done) => {
+          progressCalls += 1;
+          if (progressAtCancel < 0) {
+            progressAtCancel = done;
+            port1.postMessage('cancel');
+          }
+        },
+        shouldCancel: () => cancelled,
+      }),
+      (error: unknown) => error instanceof StoreyError && error.code === 'CANCELLED',
+    );
+  } finally {
+    port1.close();
+    port2.close();
+  }
+  assert.ok(progressAtCancel > 0, 'the tiling had started');
+  assert.ok(progressCalls <= 3, `it stopped within a tile or two of the cancel (${progressCalls} progress calls)`);
+  // As after an import: the registry's stamp no longer matches the tileset's, so tileAfterChange tiles (and is cancelled).
+  project.setMeta(TILER_STAMP_KEY, 'before the last import');
+  await assert.rejects(tileAfterChange(project, undefined, () => true), (error: unknown) => error instanceof StoreyError && error.code === 'CANCELLED');
+  assert.deepEqual(snapshot(before), wanted, 'the previous tileset stays');
 });
