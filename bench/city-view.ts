@@ -159,20 +159,31 @@ export async function measureGeoJson(browser: Browser, geojsonPath: string, exte
 /**
  * Storey, then the baseline unless `withBaseline` is false (a city too big for GeoJsonDataSource to be worth the
  * wait), `rounds` times, alternating (Storey, baseline, Storey, baseline, …) so a change in the machine's load
- * falls on both sides; a fresh browser context each time, one browser for all.
+ * falls on both sides; a fresh browser context each time. With `freshBrowser`, every measurement gets a browser of its
+ * own (a new profile: no shader or code cache from an earlier page), so each side starts cold; otherwise one browser
+ * serves all, and a later page finds the shaders and code an earlier one compiled.
  */
-export async function measureBoth(projectPath: string, geojsonPath: string, extent: { west: number; south: number; east: number; north: number }, limitMs: number, withBaseline = true, rounds = 1): Promise<Array<{ storey: ViewResult; geojson: ViewResult | null }>> {
-  const browser = await launchChromium();
+export async function measureBoth(projectPath: string, geojsonPath: string, extent: { west: number; south: number; east: number; north: number }, limitMs: number, withBaseline = true, rounds = 1, freshBrowser = false): Promise<Array<{ storey: ViewResult; geojson: ViewResult | null }>> {
+  let shared: Browser | undefined;
+  const withBrowser = async <T>(run: (browser: Browser) => Promise<T>): Promise<T> => {
+    if (!freshBrowser) return run((shared ??= await launchChromium()));
+    const browser = await launchChromium();
+    try {
+      return await run(browser);
+    } finally {
+      await browser.close();
+    }
+  };
   try {
     const results: Array<{ storey: ViewResult; geojson: ViewResult | null }> = [];
     for (let round = 0; round < rounds; round++) {
-      const storey = await measureStorey(browser, projectPath, limitMs);
-      const geojson = withBaseline ? await measureGeoJson(browser, geojsonPath, extent, limitMs) : null;
+      const storey = await withBrowser((browser) => measureStorey(browser, projectPath, limitMs));
+      const geojson = withBaseline ? await withBrowser((browser) => measureGeoJson(browser, geojsonPath, extent, limitMs)) : null;
       results.push({ storey, geojson });
     }
     return results;
   } finally {
-    await browser.close();
+    await shared?.close();
   }
 }
 

@@ -3,10 +3,12 @@
 // building. Then in headless Chromium (bench/city-view.ts), in the same run: Storey opening the tiled project, time
 // to the first complete frame and JS heap, against the same buildings drawn as a typical Cesium app does (a
 // GeoJsonDataSource with extruded polygons), and the ratios.
-// Usage: npm run bench:city [-- --sizes 10000,100000,1000000 --rounds 3 --limit-s 900 --baseline-max 100000
-// --no-browser --keep DIR] (cities above --baseline-max are opened by Storey only: the GeoJSON baseline would not
-// finish; --rounds alternates the two sides that many times and reports each round and the medians; --keep leaves the
-// tiled projects in DIR for a closer look).
+// Usage: npm run bench:city [-- --sizes 10000,100000,1000000 --rounds 3 --fresh-browser --limit-s 900
+// --baseline-max 100000 --no-browser --keep DIR]
+// - cities above --baseline-max are opened by Storey only: the GeoJSON baseline would not finish;
+// - --rounds alternates the two sides that many times and reports each round and the medians;
+// - --fresh-browser gives every measurement a new browser, so both sides start without cached shaders or code;
+// - --keep leaves the tiled projects (and the GeoJSON) in DIR for a closer look.
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ import { tileBuildings } from '../core/tiler/tiler.js';
 import { measureBoth, type ViewResult } from './city-view.js';
 import { generateCity } from './synthetic-city.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, 'limit-s': { type: 'string', default: '900' }, 'no-browser': { type: 'boolean', default: false }, 'baseline-max': { type: 'string', default: '100000' }, rounds: { type: 'string', default: '1' }, keep: { type: 'string' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, 'limit-s': { type: 'string', default: '900' }, 'no-browser': { type: 'boolean', default: false }, 'baseline-max': { type: 'string', default: '100000' }, rounds: { type: 'string', default: '1' }, keep: { type: 'string' }, 'fresh-browser': { type: 'boolean', default: false } } });
 mkdirSync(new URL('./output/', import.meta.url), { recursive: true });
 const work = values.keep ? (mkdirSync(values.keep, { recursive: true }), values.keep) : mkdtempSync(join(tmpdir(), 'storey-bench-city-'));
 const rounds = Math.max(1, Number(values.rounds));
@@ -95,8 +97,8 @@ try {
     let view: { storey: ViewResult; geojson: ViewResult | null } | null = null;
     if (!values['no-browser']) {
       const withBaseline = size <= Number(values['baseline-max']);
-      process.stderr.write(`  ${size}: opening in Chromium (Storey${withBaseline ? ', then GeoJsonDataSource' : ' only'}${rounds > 1 ? `, ${rounds} rounds` : ''})…\n`);
-      const results = await measureBoth(path, geojsonPath, extent, Number(values['limit-s']) * 1000, withBaseline, rounds);
+      process.stderr.write(`  ${size}: opening in Chromium (Storey${withBaseline ? ', then GeoJsonDataSource' : ' only'}${rounds > 1 ? `, ${rounds} rounds` : ''}${values['fresh-browser'] ? ', a new browser for each' : ', one browser'})…\n`);
+      const results = await measureBoth(path, geojsonPath, extent, Number(values['limit-s']) * 1000, withBaseline, rounds, values['fresh-browser']);
       results.forEach(({ storey: s, geojson: g }, round) => {
         console.log(`${size} buildings in Chromium${rounds > 1 ? `, round ${round + 1}` : ''}: Storey first complete frame ${fmt(s)}, JS heap ${s.jsHeapMB.toFixed(0)} MB (${s.buildings} buildings with loaded features)${g ? `; GeoJsonDataSource ${fmt(g)}, JS heap ${g.jsHeapMB.toFixed(0)} MB (${g.buildings} entities)` : ''}.`);
         if (g) console.log(`  ratio: Storey is ${speedRatio(s, g)}× faster to the first complete frame; its JS heap is ${(s.jsHeapMB / g.jsHeapMB).toFixed(2)} of the baseline's${g.completeMs === null ? ' (baseline heap read at the time limit, still loading)' : ''}.`);
