@@ -9,11 +9,8 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { importRegistry } from '../../core/import/importer.js';
-import { loadProfile } from '../../core/import/profile.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
-import { importTiles } from '../../core/tiles/import-tiles.js';
 import { sha256Hex } from '../../core/tiles/tile-store.js';
 import { EVERYTHING, filterKey, parseFilter, tileZoom, wantsTile, type SyncFilter } from '../../core/sync/filter.js';
 import { createProjectFromServer, readSyncSettings, syncProject, type SyncOptions } from '../../core/sync/sync-client.js';
@@ -22,9 +19,8 @@ import { captureGeneration } from '../../server/capture.js';
 import { startSyncServer, type SyncServer } from '../../server/serve.js';
 import { createToken } from '../../server/tokens.js';
 import { StoreyError } from '../../common/errors.js';
-import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
-import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates, createDanishMaster } from './sync-support.js';
 
 const dir = tempDir('storey-sync-filter-');
 const root = findPackageRoot(import.meta.dirname);
@@ -42,10 +38,7 @@ const opts = (extra: Partial<SyncOptions> = {}): SyncOptions => ({ token, server
 
 before(async () => {
   certs = makeCertificates(dir);
-  master = ProjectFile.create(masterPath, { name: 'Master' });
-  await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
-  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
-  await importTiles(master, sharedData('nl-heuvelrug-terrain', 'tiles'));
+  master = await createDanishMaster(masterPath, { terrain: true });
   captureGeneration(master);
   imagery = master.db.prepare(`SELECT id FROM storey_layers WHERE kind = 'imagery'`).pluck().get() as string;
   terrain = master.db.prepare(`SELECT id FROM storey_layers WHERE kind = 'terrain'`).pluck().get() as string;

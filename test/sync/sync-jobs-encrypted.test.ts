@@ -9,23 +9,17 @@ import { after, before, test } from 'node:test';
 import { spawnSyncWorker } from '../../core/api/sync-worker-url.js';
 import { SessionTokens, SyncJobs, type SyncHostContext } from '../../core/api/sync-jobs.js';
 import type { SyncWorkerData } from '../../core/api/sync-worker.js';
-import { importRegistry } from '../../core/import/importer.js';
-import { loadProfile } from '../../core/import/profile.js';
-import { findPackageRoot } from '../../core/paths.js';
 import { isEncryptedFile } from '../../core/project/encryption.js';
 import { ProjectFile } from '../../core/project/project-file.js';
-import { importTiles } from '../../core/tiles/import-tiles.js';
 import type { Area } from '../../core/sync/area.js';
 import { writeSyncSettings } from '../../core/sync/sync-client.js';
 import { captureGeneration } from '../../server/capture.js';
 import { startSyncServer, type SyncServer } from '../../server/serve.js';
 import { createToken } from '../../server/tokens.js';
-import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
-import { assertSameContent, content, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, makeCertificates, type Certificates, createDanishMaster } from './sync-support.js';
 
 const dir = tempDir('storey-sync-jobs-encrypted-');
-const root = findPackageRoot(import.meta.dirname);
 const masterPath = join(dir, 'master.storey');
 const odense: Area = { west: 10.36, south: 55.38, east: 10.41, north: 55.41 };
 const passphrase = 'a passphrase nobody logs';
@@ -39,9 +33,7 @@ let open: ProjectFile | undefined;
 
 before(async () => {
   certs = makeCertificates(dir);
-  master = ProjectFile.create(masterPath, { name: 'Master' });
-  await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
-  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
+  master = await createDanishMaster(masterPath);
   captureGeneration(master);
   token = createToken(master, { name: 'analyst-encrypted', area: odense }).token;
   server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });

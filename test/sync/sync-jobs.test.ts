@@ -12,23 +12,17 @@ import { StoreyError } from '../../common/errors.js';
 import { saveNote, deleteNote } from '../../core/api/views-notes.js';
 import { spawnSyncWorker } from '../../core/api/sync-worker-url.js';
 import { checkCaFile, listSyncConflicts, noTokenKeeper, SessionTokens, SyncJobs, withSync, type SyncHostContext } from '../../core/api/sync-jobs.js';
-import { importRegistry } from '../../core/import/importer.js';
-import { loadProfile } from '../../core/import/profile.js';
-import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
-import { importTiles } from '../../core/tiles/import-tiles.js';
 import type { Area } from '../../core/sync/area.js';
 import { createProjectFromServer, syncProject } from '../../core/sync/sync-client.js';
 import { captureGeneration } from '../../server/capture.js';
 import { startSyncServer, type SyncServer } from '../../server/serve.js';
 import { createToken } from '../../server/tokens.js';
-import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
 import { buildingsTilesetState } from '../../core/tiler/stamp.js';
-import { assertSameContent, content, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, makeCertificates, type Certificates, createDanishMaster } from './sync-support.js';
 
 const dir = tempDir('storey-sync-jobs-');
-const root = findPackageRoot(import.meta.dirname);
 const masterPath = join(dir, 'master.storey');
 /** Central Odense: the multi-storey blocks. */
 const odense: Area = { west: 10.36, south: 55.38, east: 10.41, north: 55.41 };
@@ -71,9 +65,7 @@ async function watch(jobs: SyncJobs, started: SyncJob): Promise<{ job: SyncJob; 
 
 before(async () => {
   certs = makeCertificates(dir);
-  master = ProjectFile.create(masterPath, { name: 'Master' });
-  await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
-  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
+  master = await createDanishMaster(masterPath);
   assert.equal(captureGeneration(master).generation, 1);
   token = createToken(master, { name: 'analyst-odense', area: odense }).token;
   server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });

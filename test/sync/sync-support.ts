@@ -8,10 +8,27 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { ProjectFile } from '../../core/project/project-file.js';
+import { importRegistry } from '../../core/import/importer.js';
+import { loadProfile } from '../../core/import/profile.js';
+import { findPackageRoot } from '../../core/paths.js';
+import { ProjectFile } from '../../core/project/project-file.js';
+import { importTiles } from '../../core/tiles/import-tiles.js';
+import { sharedData } from '../support/shared-data.js';
 import type { Area } from '../../core/sync/area.js';
 import { recordTables, rowToJson } from '../../core/sync/wire.js';
 import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
+
+/**
+ * A master as the tests' servers serve it: the Danish BBR records and the Geography Class imagery (and, with
+ * `terrain`, the Heuvelrug terrain), not yet captured as a generation.
+ */
+export async function createDanishMaster(path: string, options: { terrain?: boolean } = {}): Promise<ProjectFile> {
+  const master = ProjectFile.create(path, { name: 'Master' });
+  await importRegistry(master, loadProfile(join(findPackageRoot(import.meta.dirname), 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
+  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
+  if (options.terrain) await importTiles(master, sharedData('nl-heuvelrug-terrain', 'tiles'));
+  return master;
+}
 
 export interface Certificates {
   caPath: string;

@@ -8,9 +8,6 @@ import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { importRegistry } from '../../core/import/importer.js';
-import { loadProfile } from '../../core/import/profile.js';
-import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
 import { formatArea, type Area } from '../../core/sync/area.js';
@@ -27,10 +24,9 @@ import { createToken, parseExpiry, revokeToken } from '../../server/tokens.js';
 import { StoreyError } from '../../common/errors.js';
 import { sharedData } from '../support/shared-data.js';
 import { tempDir } from '../support/temp.js';
-import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates } from './sync-support.js';
+import { assertSameContent, content, cuttingProxy, makeCertificates, type Certificates, createDanishMaster } from './sync-support.js';
 
 const dir = tempDir('storey-sync-');
-const root = findPackageRoot(import.meta.dirname);
 const masterPath = join(dir, 'master.storey');
 /** Central Odense: the multi-storey blocks. */
 const odense: Area = { west: 10.36, south: 55.38, east: 10.41, north: 55.41 };
@@ -49,10 +45,7 @@ function opts(token: string, extra: Partial<SyncOptions> = {}): SyncOptions {
 
 before(async () => {
   certs = makeCertificates(dir);
-  master = ProjectFile.create(masterPath, { name: 'Master' });
-  await importRegistry(master, loadProfile(join(root, 'resources', 'profiles', 'dk-bbr.json')), [sharedData('dk-odense')]);
-  await importTiles(master, sharedData('tiles-samples', 'mbtiles', 'geography-class-png.mbtiles'));
-  await importTiles(master, sharedData('nl-heuvelrug-terrain', 'tiles'));
+  master = await createDanishMaster(masterPath, { terrain: true });
   const first = captureGeneration(master);
   assert.equal(first.generation, 1);
   assert.equal(captureGeneration(master).changed, false, 'a capture with nothing changed makes no generation');
