@@ -52,7 +52,8 @@ export function openImportDialog(api: StoreyApi, onImported: () => void, onError
     void api.getProjectInfo({}).then((info) => (command.textContent = `storey tile ${info.fileName}`), () => undefined);
     return h('div', { class: 'import-tiling-failed', role: 'alert' },
       h('p', {}, h('strong', {}, 'The import stands, but the buildings were not tiled for the city view. ')),
-      h('p', { class: 'small' }, `Tiling failed: ${reason}`),
+      // A Cancel pressed while tiling says so itself ("… was cancelled; the previous tileset stays.").
+      h('p', { class: 'small' }, /was cancelled/.test(reason) ? reason : `Tiling failed: ${reason}`),
       h('p', { class: 'small' }, 'The city is drawn from the registry instead: every building, floor and attribute is there, but a large city draws more slowly. To tile again, run ', command, ' on this computer, or import again.'),
     );
   };
