@@ -11,10 +11,10 @@ import { ProjectApi } from '../core/api/project-api.js';
 import { ensureSampleProject, findPackageRoot } from '../core/paths.js';
 import { ProjectFile } from '../core/project/project-file.js';
 import { createSampleProject, SAMPLE_SEED } from '../core/sample/sample-city.js';
-import { importRegistry } from '../core/import/importer.js';
+import { importIntoNewProject, importRegistry } from '../core/import/importer.js';
 import { loadProfile } from '../core/import/profile.js';
 import { searchAddresses } from '../core/search/address-search.js';
-import type { ImportReport } from '../common/contract.js';
+import type { ImportProgress, ImportReport } from '../common/contract.js';
 import { checkProject, saveCopy } from '../core/project/copy.js';
 import { startWebHost } from '../main/web/web-host.js';
 import { briefHelp, commandBrief } from './brief-command.js';
@@ -176,22 +176,28 @@ async function commandImport(args: string[]): Promise<void> {
   }
   if (!values.profile) throw new UsageError('storey import needs --profile PROFILE.json');
   const profile = loadProfile(values.profile);
-  const project = values.create !== undefined && !existsSync(file) ? ProjectFile.create(file, { name: values.create || profile.name }) : await openProject(file);
+  // Into a new file, the project is built under a temporary name and appears only once the import has landed.
+  const isNew = values.create !== undefined && !existsSync(file);
+  let project = isNew ? undefined : await openProject(file);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   const tty = process.stderr.isTTY;
   let lastPhase = '';
   try {
-    const report = await importRegistry(project, profile, inputs, {
+    const importOptions = {
       signal: controller.signal,
-      onProgress: (p) => {
+      onProgress: (p: ImportProgress) => {
         const text = `${p.phase}: ${p.detail}${p.total > 1 ? ` (${p.done}/${p.total})` : ''}`;
         if (tty) process.stderr.write(`\r\x1b[2K${text}`);
         else if (p.phase !== lastPhase) process.stderr.write(`${text}\n`);
         lastPhase = p.phase;
       },
-    });
+    };
+    const report = project
+      ? await importRegistry(project, profile, inputs, importOptions)
+      : await importIntoNewProject(file, { name: values.create || profile.name }, profile, inputs, importOptions);
+    project ??= ProjectFile.open(file);
     if (tty) process.stderr.write('\r\x1b[2K');
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     // The city view draws the buildings from 3D Tiles at city scale: tile what the import changed.
@@ -204,7 +210,7 @@ async function commandImport(args: string[]): Promise<void> {
     }
   } finally {
     process.removeListener('SIGINT', onSigint);
-    project.close();
+    project?.close();
   }
 }
 

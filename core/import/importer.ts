@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import type { ImportProgress, ImportReport } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
 import type { Polygon } from '../project/gpkg-geometry.js';
-import type { ProjectFile } from '../project/project-file.js';
+import { ProjectFile, type NewProjectOptions } from '../project/project-file.js';
 import type { AddressRecord, Attributes, BuildingRecord, FloorRecord, HeightSource, StairwellRecord, UnitRecord } from '../project/records.js';
 import { RegistryStore } from '../project/registry-store.js';
 import { readCityJson, type CityBuilding } from './cityjson.js';
@@ -855,4 +855,14 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   });
   progress({ phase: 'done', detail: 'import finished', done: total, total });
   return report;
+}
+
+/**
+ * An import into a new project at path (which must not exist): the project is built and filled under a temporary
+ * name and appears at path only once the import has landed (ProjectFile.build), so a failed or cancelled import
+ * leaves no file. Faster than ProjectFile.create and importRegistry: the new file is written once, without a
+ * journal or fsyncs until the end. Re-imports into an existing project go through importRegistry.
+ */
+export async function importIntoNewProject(path: string, project: NewProjectOptions, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
+  return ProjectFile.build(path, project, (fresh) => importRegistry(fresh, profile, paths, options));
 }

@@ -4,8 +4,9 @@
  * it refuses.
  */
 import Database from 'better-sqlite3';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
@@ -19,6 +20,8 @@ const GPKG_APPLICATION_ID = 0x47504b47;
 const GPKG_USER_VERSION = 10300;
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 const PAGE_BYTES = 16384;
+/** Page cache of a project being built (KiB): a whole city's import stays in memory until it is written once. */
+const BUILD_CACHE_KIB = 262144;
 
 export interface NewProjectOptions {
   name: string;
@@ -106,6 +109,8 @@ export class ProjectFile {
     readonly readOnly: boolean,
     private locked: boolean,
     private readonly passphrase?: string,
+    /** The name errors show: a project being built lives under a temporary name until it is renamed into place. */
+    private readonly shownAs?: string,
   ) {}
 
   /** Whether the file is encrypted (it was opened or created with a passphrase). */
@@ -147,13 +152,46 @@ export class ProjectFile {
 
   /** Creates a new, empty project at path. Refuses to overwrite an existing file. */
   static create(path: string, options: NewProjectOptions): ProjectFile {
-    let db: SqliteDatabase;
+    refuseExisting(path);
+    return ProjectFile.createAt(path, options, 'wal');
+  }
+
+  /**
+   * Creates a new project at path and fills it in one go (an import into a new file): the file is built under a
+   * temporary name beside path without a journal file or fsyncs (nothing else can see it, so a crash loses only the
+   * temporary file), then switched to WAL like every project, flushed to disk once and given its name. Until then
+   * path does not exist, so a failed or cancelled fill leaves nothing behind (the temporary file is removed) and a
+   * file that appears at path meanwhile is not overwritten. `fill` runs before the project has its name: it must not
+   * hand the project to other connections (workers, audit); it is closed when build returns.
+   */
+  static async build<T>(path: string, options: NewProjectOptions, fill: (project: ProjectFile) => Promise<T> | T): Promise<T> {
+    refuseExisting(path);
+    const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.building`);
+    let project: ProjectFile | undefined;
     try {
-      statSync(path);
-      throw new StoreyError('ALREADY_EXISTS', `${path} already exists; choose another name or remove it first.`);
+      project = ProjectFile.createAt(temp, options, 'build', basename(path));
+      const result = await fill(project);
+      // WAL as every project has it; the switch rewrites the header, and close() leaves no -wal or -shm behind.
+      project.db.pragma('journal_mode = WAL');
+      project.close();
+      const fd = openSync(temp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      moveIntoPlace(temp, path);
+      return result;
     } catch (error) {
-      if (error instanceof StoreyError) throw error;
+      project?.close();
+      for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(temp + suffix, { force: true });
+      throw error;
     }
+  }
+
+  /** `wal`: a project as it is used. `build`: one being filled under a temporary name (see build). */
+  private static createAt(path: string, options: NewProjectOptions, mode: 'wal' | 'build', shownAs?: string): ProjectFile {
+    let db: SqliteDatabase;
     if (options.passphrase !== undefined) checkPassphrase(options.passphrase);
     try {
       db = options.passphrase !== undefined ? createEncrypted(path, options.passphrase) : new Database(path, { ...databaseOptions(false), fileMustExist: false });
@@ -161,18 +199,27 @@ export class ProjectFile {
       throw new StoreyError('NOT_FOUND', `Cannot create ${path}: ${(error as Error).message}`, { cause: error });
     }
     registerSpatialFunctions(db);
-    acquireWriteLock(path);
+    // A file being built has a private name nobody opens: no lock file for it.
+    if (mode === 'wal') acquireWriteLock(path);
     // 16 KiB pages: a bulk import or tile load writes (and checkpoints) a quarter as many pages, each a system call,
     // and tile blobs span fewer overflow pages. Set before the first write; a file keeps its page size.
     db.pragma(`page_size = ${PAGE_BYTES}`);
-    // WAL first: every later write of the new file then commits without the rollback journal's fsyncs.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('journal_mode = WAL');
+    if (mode === 'wal') {
+      // WAL first: every later write of the new file then commits without the rollback journal's fsyncs.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('journal_mode = WAL');
+    } else {
+      // Pages go straight into the file, once, with no fsync until build() flushes it; the journal is kept in
+      // memory (it holds little, the file being new) so a failed transaction still rolls back cleanly.
+      db.pragma('synchronous = OFF');
+      db.pragma('journal_mode = MEMORY');
+      db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
+    }
     db.pragma('foreign_keys = ON');
     db.pragma(`application_id = ${GPKG_APPLICATION_ID}`);
     db.pragma(`user_version = ${GPKG_USER_VERSION}`);
     db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    const project = new ProjectFile(path, db, false, true, options.passphrase);
+    const project = new ProjectFile(path, db, false, mode === 'wal', options.passphrase, shownAs);
     project.migrate(0);
     const now = new Date().toISOString();
     project.setMeta('format', 'storey');
@@ -261,7 +308,7 @@ export class ProjectFile {
   }
 
   get fileName(): string {
-    return basename(this.path);
+    return this.shownAs ?? basename(this.path);
   }
 
   get schemaVersion(): number {
@@ -320,6 +367,44 @@ export class ProjectFile {
         if (keysOff) this.db.pragma('foreign_keys = ON');
       }
     }
+  }
+}
+
+function refuseExisting(path: string): void {
+  try {
+    statSync(path);
+  } catch {
+    return;
+  }
+  throw new StoreyError('ALREADY_EXISTS', `${path} already exists; choose another name or remove it first.`);
+}
+
+/**
+ * Gives a finished file its name without overwriting one that appeared meanwhile (a hard link fails when the name
+ * exists; where links are not supported, a rename after a check), then makes the new name durable.
+ */
+function moveIntoPlace(temp: string, path: string): void {
+  let linked = false;
+  try {
+    linkSync(temp, path);
+    linked = true;
+  } catch (error) {
+    const code = sqliteCode(error);
+    if (code === 'EEXIST') throw new StoreyError('ALREADY_EXISTS', `${path} appeared while the project was being made; it was left as it is. Choose another name.`, { cause: error });
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    refuseExisting(path);
+    renameSync(temp, path);
+  }
+  if (linked) unlinkSync(temp);
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Some systems cannot fsync a folder (Windows); the file itself is already on disk.
   }
 }
 
