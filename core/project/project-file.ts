@@ -162,7 +162,9 @@ export class ProjectFile {
    * temporary file), then switched to WAL like every project, flushed to disk once and given its name. Until then
    * path does not exist, so a failed or cancelled fill leaves nothing behind (the temporary file is removed) and a
    * file that appears at path meanwhile is not overwritten. `fill` runs before the project has its name: it must not
-   * hand the project to other connections (workers, audit); it is closed when build returns.
+   * hand the project to other connections (workers, audit); it is closed when build returns. Foreign keys are
+   * checked once after `fill` (a broken link fails the build) instead of row by row, so their ON DELETE actions do
+   * not run inside `fill`: it should only add rows.
    */
   static async build<T>(path: string, options: NewProjectOptions, fill: (project: ProjectFile) => Promise<T> | T): Promise<T> {
     refuseExisting(path);
@@ -171,6 +173,10 @@ export class ProjectFile {
     try {
       project = ProjectFile.createAt(temp, options, 'build', basename(path));
       const result = await fill(project);
+      const broken = project.db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+      if (broken.length > 0) {
+        throw new StoreyError('INTERNAL', `The new project ${basename(path)} was not written: ${broken.length} row(s) of ${broken[0]!.table} refer to ${broken[0]!.parent} rows that are missing.`);
+      }
       // WAL as every project has it; the switch rewrites the header, and close() leaves no -wal or -shm behind.
       project.db.pragma('journal_mode = WAL');
       project.close();
@@ -221,6 +227,8 @@ export class ProjectFile {
     db.exec(`CREATE TABLE storey_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
     const project = new ProjectFile(path, db, false, mode === 'wal', options.passphrase, shownAs);
     project.migrate(0);
+    // Links are checked once, when the build is done (see build), rather than row by row.
+    if (mode === 'build') db.pragma('foreign_keys = OFF');
     const now = new Date().toISOString();
     project.setMeta('format', 'storey');
     project.setMeta('name', options.name);

@@ -52,8 +52,8 @@ export class RegistryStore {
   private readonly unit: Upsert;
   private readonly addressFid: Statement;
   private readonly buildingFid: Statement;
-  private readonly buildingIndex: { put: Statement; remove: Statement };
-  private readonly addressIndex: { put: Statement; remove: Statement };
+  private readonly buildingIndex: { put: Statement; add: Statement; remove: Statement };
+  private readonly addressIndex: { put: Statement; add: Statement; remove: Statement };
   private directIndex = false;
   private readonly searchDelete: Statement;
   private readonly searchInsert: Statement;
@@ -74,6 +74,7 @@ export class RegistryStore {
     this.buildingFid = db.prepare(`SELECT fid FROM buildings WHERE registry_id = ?`).pluck();
     const rtree = (name: string) => ({
       put: db.prepare(`INSERT OR REPLACE INTO ${name} (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)`),
+      add: db.prepare(`INSERT INTO ${name} (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)`),
       remove: db.prepare(`DELETE FROM ${name} WHERE id = ?`),
     });
     this.buildingIndex = rtree('rtree_buildings_footprint');
@@ -120,11 +121,15 @@ export class RegistryStore {
     }
   }
 
-  private indexGeometry(table: 'buildings' | 'addresses', fid: number, envelope: { minX: number; maxX: number; minY: number; maxY: number } | null): void {
+  /**
+   * `inserted`: the row is new, so its fid is too (AUTOINCREMENT never hands one out twice) and no entry can exist
+   * for it: a plain insert, and nothing to remove when it has no geometry.
+   */
+  private indexGeometry(table: 'buildings' | 'addresses', fid: number, envelope: { minX: number; maxX: number; minY: number; maxY: number } | null, inserted: boolean): void {
     if (!this.directIndex) return;
     const statements = table === 'buildings' ? this.buildingIndex : this.addressIndex;
-    if (envelope) statements.put.run(fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY);
-    else statements.remove.run(fid);
+    if (envelope) (inserted ? statements.add : statements.put).run(fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY);
+    else if (!inserted) statements.remove.run(fid);
   }
 
   putBuilding(b: BuildingRecord, isNew?: boolean): void {
@@ -148,7 +153,7 @@ export class RegistryStore {
     ], isNew);
     if (this.directIndex) {
       const fid = inserted ?? (this.buildingFid.get(b.registryId) as number);
-      this.indexGeometry('buildings', fid, footprint ? blobEnvelope(footprint) : null);
+      this.indexGeometry('buildings', fid, footprint ? blobEnvelope(footprint) : null, inserted !== undefined);
     }
   }
 
@@ -186,7 +191,7 @@ export class RegistryStore {
     ], isNew);
     // The search index is kept here rather than by triggers, so other GeoPackage tools can still edit the table.
     const fid = inserted ?? (this.addressFid.get(a.registryId) as number);
-    this.indexGeometry('addresses', fid, hasPoint ? { minX: a.lonDegrees!, maxX: a.lonDegrees!, minY: a.latDegrees!, maxY: a.latDegrees! } : null);
+    this.indexGeometry('addresses', fid, hasPoint ? { minX: a.lonDegrees!, maxX: a.lonDegrees!, minY: a.latDegrees!, maxY: a.latDegrees! } : null, inserted !== undefined);
     if (inserted === undefined) this.searchDelete.run(fid);
     this.searchInsert.run(fid, foldForSearch(a.fullText));
   }

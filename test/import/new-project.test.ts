@@ -128,6 +128,19 @@ test('an existing file is never overwritten, also when it appears while the proj
   assert.deepEqual(readdirSync(folder).sort(), ['late.storey', 'taken.storey']);
 });
 
+test('links are checked once when the build is done: a row whose building is missing fails it, leaving no file', async () => {
+  const folder = join(dir, 'links');
+  mkdirSync(folder);
+  const path = join(folder, 'orphan.storey');
+  await assert.rejects(
+    ProjectFile.build(path, { name: 'Orphan' }, (project) => {
+      project.db.prepare(`INSERT INTO floors (registry_id, building_id, level_index, label) VALUES ('f1', 'no-such-building', 0, 'st')`).run();
+    }),
+    (error: unknown) => error instanceof StoreyError && /1 row\(s\) of floors refer to buildings rows that are missing/.test(error.message),
+  );
+  assert.deepEqual(readdirSync(folder), []);
+});
+
 test('a new encrypted project built by the import opens only with its passphrase and holds the records', async () => {
   const folder = join(dir, 'encrypted');
   mkdirSync(folder);
