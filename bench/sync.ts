@@ -10,12 +10,14 @@
 //   - incremental sync after a 1 % change (1 % of tiles replaced, 1 % of buildings edited): bytes on the wire
 //     against the changed data.
 // The sync server runs in a process of its own (as on its own machine), like the https server curl fetches from runs
-// apart from curl: each side of each transfer has a core to itself.
+// apart from curl: each side of each transfer has a core to itself. Printed beside the rates: the CPU time (user +
+// system) of both sides of the initial sync and of curl and the server feeding it, which a shared machine's load
+// disturbs far less than wall time.
 // Usage: npm run bench:sync [-- --tile-mb 500]
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +40,6 @@ const { values } = parseArgs({ options: { 'tile-mb': { type: 'string', default: 
 if (values.serve) {
   // The child: serve the master named by --serve (its certificate beside it) until killed.
   const [data, certDir] = JSON.parse(values.serve) as [string, string];
-  const { readFileSync } = await import('node:fs');
   const child = await startSyncServer({ dataPath: data, cert: readFileSync(join(certDir, 'server.pem')), key: readFileSync(join(certDir, 'server.key')) });
   console.log(`port ${child.port}`);
   await new Promise(() => {});
@@ -66,6 +67,7 @@ master.db.pragma('wal_checkpoint(TRUNCATE)');
 const token = createToken(master, { name: 'bench' }).token;
 let closeServer: () => Promise<void>;
 let serverPort: number;
+let serverCpu: () => number | null = () => null;
 if (values['in-process']) {
   const server = await startSyncServer({ dataPath: masterPath, cert: certs.serverCert, key: certs.serverKey });
   serverPort = server.port;
@@ -74,6 +76,7 @@ if (values['in-process']) {
   const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', JSON.stringify([masterPath, dir])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   serverPort = Number(/port (\d+)/.exec(line.toString())?.[1]);
+  serverCpu = () => processCpuSeconds(child.pid!);
   closeServer = async () => {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -91,10 +94,20 @@ plain.listen(0, '127.0.0.1');
 await once(plain, 'listening');
 // Asynchronous: the server answering curl runs in this process. Twice: saving the file on the disk that holds the
 // projects (what a sync, which must store what it fetches, is compared with), and into /dev/null (the transfer alone).
+// curl's own CPU through /usr/bin/time (GNU time) where there is one; the CPU of the server feeding it is this
+// process's own while curl runs.
+const timeCommand = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const curl = async (out: string) => {
-  const { stdout } = await promisify(execFile)('curl', ['-s', '--cacert', certs.caPath, '-o', out, '-w', '%{size_download} %{time_total}', `https://127.0.0.1:${(plain.address() as AddressInfo).port}/master`], { encoding: 'utf8' });
+  const args = ['-s', '--cacert', certs.caPath, '-o', out, '-w', '%{size_download} %{time_total}', `https://127.0.0.1:${(plain.address() as AddressInfo).port}/master`];
+  const timeFile = join(dir, 'curl-time.txt');
+  const serverBefore = process.cpuUsage();
+  const { stdout } = timeCommand
+    ? await promisify(execFile)(timeCommand, ['-f', '%U %S', '-o', timeFile, 'curl', ...args], { encoding: 'utf8' })
+    : await promisify(execFile)('curl', args, { encoding: 'utf8' });
+  const server = process.cpuUsage(serverBefore);
   const [bytes, seconds] = stdout.split(' ').map(Number) as [number, number];
-  return { bytes, seconds };
+  const cpu = timeCommand ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number) : undefined;
+  return { bytes, seconds, cpuSeconds: cpu ? +(cpu[0]! + cpu[1]!).toFixed(2) : null, serverCpuSeconds: cpuSeconds(server) };
 };
 const curlFilePath = join(dir, 'curl-download.storey');
 const curlFile = await curl(curlFilePath);
@@ -104,6 +117,8 @@ const [curlBytes, curlSeconds] = [curlFile.bytes, curlFile.seconds];
 plain.close();
 
 const phases: Array<{ phase: string; atSeconds: number }> = [];
+const serverCpuBefore = serverCpu();
+const clientCpuBefore = process.cpuUsage();
 let started = performance.now();
 const { project, summary } = await createProjectFromServer(join(dir, 'laptop.storey'), { name: 'laptop', server: url, caPath: certs.caPath, area: null }, {
   token,
@@ -112,6 +127,11 @@ const { project, summary } = await createProjectFromServer(join(dir, 'laptop.sto
   },
 });
 const syncSeconds = (performance.now() - started) / 1000;
+// CPU (user + system) of both sides of the initial sync: this process is the workstation; the server's own process
+// is read from /proc (null when the server runs in this process or there is no /proc).
+const syncClientCpu = cpuSeconds(process.cpuUsage(clientCpuBefore));
+const serverCpuAfter = serverCpu();
+const syncServerCpu = serverCpuBefore !== null && serverCpuAfter !== null ? +(serverCpuAfter - serverCpuBefore).toFixed(2) : null;
 const payload = (project.db.prepare(`SELECT coalesce(sum(length(bytes)), 0) FROM storey_blobs`).pluck().get() as number)
   + (master.db.prepare(`SELECT coalesce(sum(length(row_json)), 0) FROM storey_changes WHERE op = 'put' AND row_json IS NOT NULL`).pluck().get() as number);
 const syncRate = payload / syncSeconds;
@@ -173,9 +193,9 @@ const result = {
   tiles: tileCount,
   server: values['in-process'] ? 'in-process' : 'own process',
   masterFileMB: +(fileBytes / 1e6).toFixed(1),
-  initial: { seconds: +syncSeconds.toFixed(2), payloadMB: +(payload / 1e6).toFixed(1), wireMB: +(summary.bytesReceived / 1e6).toFixed(1), MBps: +(syncRate / 1e6).toFixed(1) },
-  curl: { seconds: +curlSeconds.toFixed(2), MB: +(curlBytes / 1e6).toFixed(1), MBps: +(curlRate / 1e6).toFixed(1) },
-  curlDevNull: { seconds: +curlNull.seconds.toFixed(2), MB: +(curlNull.bytes / 1e6).toFixed(1), MBps: +(curlNull.bytes / curlNull.seconds / 1e6).toFixed(1) },
+  initial: { seconds: +syncSeconds.toFixed(2), payloadMB: +(payload / 1e6).toFixed(1), wireMB: +(summary.bytesReceived / 1e6).toFixed(1), MBps: +(syncRate / 1e6).toFixed(1), clientCpuSeconds: syncClientCpu, serverCpuSeconds: syncServerCpu },
+  curl: { seconds: +curlSeconds.toFixed(2), MB: +(curlBytes / 1e6).toFixed(1), MBps: +(curlRate / 1e6).toFixed(1), cpuSeconds: curlFile.cpuSeconds, serverCpuSeconds: curlFile.serverCpuSeconds },
+  curlDevNull: { seconds: +curlNull.seconds.toFixed(2), MB: +(curlNull.bytes / 1e6).toFixed(1), MBps: +(curlNull.bytes / curlNull.seconds / 1e6).toFixed(1), cpuSeconds: curlNull.cpuSeconds, serverCpuSeconds: curlNull.serverCpuSeconds },
   rateRatioDevNull: +(syncRate / (curlNull.bytes / curlNull.seconds)).toFixed(2),
   loadAverage: loadavg().map((n) => +n.toFixed(2)),
   phases,
@@ -185,6 +205,7 @@ const result = {
 };
 console.log(`initial sync  ${result.initial.payloadMB} MB payload in ${result.initial.seconds} s = ${result.initial.MBps} MB/s (wire ${result.initial.wireMB} MB)`);
 console.log(`curl baseline ${result.curl.MB} MB file saved to disk in ${result.curl.seconds} s = ${result.curl.MBps} MB/s (to /dev/null: ${result.curlDevNull.seconds} s = ${result.curlDevNull.MBps} MB/s)`);
+console.log(`CPU (user + sys) sync: workstation ${syncClientCpu} s, server ${syncServerCpu ?? '?'} s; curl -o FILE: curl ${curlFile.cpuSeconds ?? '?'} s, its server ${curlFile.serverCpuSeconds} s`);
 console.log(`phases: ${phases.map((p) => `${p.phase} at ${p.atSeconds} s`).join(', ')}`);
 console.log(`ratio sync/curl rate: ${result.rateRatio} (goal ≥ 0.8; against curl to /dev/null: ${result.rateRatioDevNull}); load average ${result.loadAverage.join(' ')}`);
 console.log(`incremental   ${result.incremental.changedMB} MB changed, ${result.incremental.wireMB} MB on the wire (×${result.incremental.wireOverChanged}; goal ≤ 2) in ${result.incremental.seconds} s`);
@@ -195,3 +216,18 @@ project.close();
 await closeServer();
 master.close();
 rmSync(dir, { recursive: true, force: true });
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return +((usage.user + usage.system) / 1e6).toFixed(2);
+}
+
+/** User + system CPU seconds of a process from /proc (utime and stime, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
