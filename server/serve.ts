@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { ProjectFile } from '../core/project/project-file.js';
 import { intersectAreas, parseArea, type Area } from '../core/sync/area.js';
 import { parseFilter, tileZoom, wantsTile, type SyncFilter } from '../core/sync/filter.js';
-import { END_FRAME, frameHeader, isRecordTable, PROTOCOL_VERSION, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson } from '../core/sync/wire.js';
+import { END_FRAME, FRAME_HEADER_BYTES, frameHeader, isRecordTable, PROTOCOL_VERSION, type ItemPush, type ItemPushResult, type ItemsResponse, type ManifestResponse, type RowJson, writeFrameHeader } from '../core/sync/wire.js';
 import { currentGeneration } from './capture.js';
 import { authenticate, type TokenInfo } from './tokens.js';
 import { restrictFields, visibleOp, type ChangeRow } from './visibility.js';
@@ -42,6 +42,8 @@ class HttpError extends Error {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_BLOBS_PER_REQUEST = 1000;
+/** A blob response is written in chunks of this size (frames copied together). */
+const FRAME_CHUNK_BYTES = 256 * 1024;
 const SHA_PATTERN = /^[0-9a-f]{64}$/;
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -72,9 +74,11 @@ function intParam(url: URL, name: string, fallback?: number): number {
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
   const project = ProjectFile.open(options.dataPath, { withoutLock: true });
   const db = project.db;
-  // The tile rows of a batch's blobs and their bytes are read from the master's file for every batch served: a page
-  // cache of up to 256 MiB keeps the index pages and what a repeated request needs.
-  db.pragma('cache_size = -262144');
+  // A small page cache on purpose. A blob's bytes are read once per batch served, from the OS's file cache; every page
+  // SQLite keeps in its own cache is memory it allocated and the kernel zeroed, so a 256 MiB cache cost about 1.5 s of
+  // CPU (mostly page faults) per 500 MB served and saved nothing (docs/benchmarks.md, Sync). 16 MiB holds the indexes
+  // a batch and a page of changes go through.
+  db.pragma('cache_size = -16384');
   const log = options.log ?? (() => {});
   const audit = db.prepare(`INSERT INTO storey_sync_audit (at, token_id, token_name, remote, route, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   // Rows whose envelope never met the area are not visible (visibleOp), so they are left out here and a page of a
@@ -233,18 +237,41 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     for (const row of tilesOfBlobs.all(JSON.stringify(sorted)) as ChangeRow[]) {
       if (visibleOp(row, area) === 'put' && tileWanted(filter, kinds, row.key)) visible.add(row.sha256!);
     }
+    // Frames are copied into chunks of FRAME_CHUNK_BYTES and written a chunk at a time: one copy per blob, a write
+    // (a run of full TLS records, one system call) per chunk instead of per tile, and a few large buffers to collect
+    // instead of one per tile. A blob larger than a chunk goes as its header and itself.
+    let chunk = Buffer.allocUnsafe(FRAME_CHUNK_BYTES);
+    let used = 0;
+    const send = async (buffer: Buffer) => {
+      if (!out.write(buffer)) await drainedOrClosed(out, res);
+    };
+    const sendChunk = async () => {
+      if (used === 0) return;
+      const full = chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(FRAME_CHUNK_BYTES);
+      used = 0;
+      await send(full);
+    };
     for (const sha of sorted) {
       if (res.destroyed) break;
       if (!visible.has(sha)) continue;
       const blob = blobBytes.get(sha) as Buffer | undefined;
       if (!blob) continue;
       // Sent as stored: the workstation checks every blob against its hash, so damage on the master is caught there.
-      // Header and bytes in one write: one TLS record run instead of a 36-byte record before every tile.
-      const more = out.write(Buffer.concat([frameHeader(sha, blob.length), blob]));
+      const frameBytes = FRAME_HEADER_BYTES + blob.length;
+      if (used + frameBytes > FRAME_CHUNK_BYTES) await sendChunk();
+      if (frameBytes > FRAME_CHUNK_BYTES) {
+        out.write(frameHeader(sha, blob.length));
+        await send(blob);
+      } else {
+        writeFrameHeader(chunk, used, sha, blob.length);
+        blob.copy(chunk, used + FRAME_HEADER_BYTES);
+        used += frameBytes;
+      }
       count++;
       bytes += blob.length;
-      if (!more) await drainedOrClosed(out, res);
     }
+    await sendChunk();
     out.end(END_FRAME);
     Object.assign(detail, { requested: list.length, sent: count, bytes });
   }

@@ -74,9 +74,14 @@ export const END_FRAME = Buffer.alloc(FRAME_HEADER_BYTES);
 
 export function frameHeader(sha256Hex: string, length: number): Buffer {
   const header = Buffer.alloc(FRAME_HEADER_BYTES);
-  header.write(sha256Hex, 0, 'hex');
-  header.writeUInt32BE(length, 32);
+  writeFrameHeader(header, 0, sha256Hex, length);
   return header;
+}
+
+/** Writes a frame's header into target at offset (a sender copying frames into larger writes). */
+export function writeFrameHeader(target: Buffer, offset: number, sha256Hex: string, length: number): void {
+  target.write(sha256Hex, offset, 32, 'hex');
+  target.writeUInt32BE(length, offset + 32);
 }
 
 /**
@@ -115,8 +120,16 @@ export class FrameReader {
     }
   }
 
-  /** The next n bytes (n <= pendingBytes), as a buffer of their own. */
+  /** The next n bytes (n <= pendingBytes): a view of the first chunk when they lie in it, else one copy. */
   private take(n: number): Buffer {
+    const head = this.pending[0]!;
+    if (head.length >= n) {
+      // Chunks are fresh buffers per read (socket, decompressor), so a view stays valid.
+      if (head.length === n) this.pending.shift();
+      else this.pending[0] = head.subarray(n);
+      this.pendingBytes -= n;
+      return head.subarray(0, n);
+    }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
