@@ -11,6 +11,7 @@ import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
 import { acquireWriteLock, releaseWriteLock } from './lock.js';
+import { rollBackHotJournal } from './append-writes.js';
 import { checkPassphrase, createEncrypted, looksEncrypted, needsKey, openEncrypted, writeRekeyedCopy } from './encryption.js';
 
 export type SqliteDatabase = Database.Database;
@@ -247,6 +248,8 @@ export class ProjectFile {
     const passphrase = encrypted ? options.passphrase : undefined;
     const connect = (readonly: boolean) => (passphrase !== undefined ? openEncrypted(path, passphrase, { readonly }) : new Database(path, databaseOptions(readonly)));
     const name = basename(path);
+    // A sync killed while it wrote a new project with a rollback journal leaves a hot journal (append-writes.ts).
+    rollBackHotJournal(path, () => connect(false));
     // Inspect read-only first, so nothing is written to a file we end up refusing.
     let version: number;
     let probe: SqliteDatabase;

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { StoreyError } from '../../common/errors.js';
+import { appendWithRollbackJournal } from '../project/append-writes.js';
 import { recordAuditEntry, updateAuditDetail } from '../project/audit.js';
 import { ProjectFile } from '../project/project-file.js';
 import { sha256Hex } from '../tiles/tile-store.js';
@@ -184,6 +185,10 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
   // the blob writes and the apply's link checks go through, and the pages a batch's writes touch stay in memory.
   const cachePages = project.db.pragma('cache_size', { simple: true }) as number;
   project.db.pragma(`cache_size = -${SYNC_CACHE_KIB}`);
+  // The first sync of a new project appends almost everything it writes: with a rollback journal each tile is
+  // written once instead of into the WAL and again at the checkpoint. Only while this connection is the file's only
+  // one (New project from server, storey sync --init); back to WAL when the sync ends.
+  const endAppends = how.init ? appendWithRollbackJournal(project.db) : undefined;
   try {
     for (let attempt = 0; ; attempt++) {
       progress('manifest', 0, null);
@@ -269,6 +274,7 @@ export async function syncProject(project: ProjectFile, options: SyncOptions, ho
   } finally {
     connection.close();
     if (project.db.open) project.db.pragma(`cache_size = ${cachePages}`);
+    endAppends?.();
   }
 }
 

@@ -4,6 +4,7 @@
  * resume after a cut connection, refused damaged tiles and note conflicts.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,9 @@ test('an initial sync gives the project exactly the server\'s area: records and 
   // Nothing from outside the area: no Heuvelrug terrain, no building of Aarhus or Copenhagen.
   assert.equal(project.db.prepare(`SELECT count(*) FROM storey_layers WHERE kind = 'terrain'`).pluck().get(), 0);
   assert.equal(project.db.prepare(`PRAGMA integrity_check`).pluck().get(), 'ok');
+  // The first sync wrote with a rollback journal (its tiles once); the project is used in WAL mode again.
+  assert.equal(project.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(existsSync(join(dir, 'odense.storey-journal')), false, 'no journal file is left');
   assert.ok((project.db.prepare(`SELECT count(*) FROM storey_address_search WHERE storey_address_search MATCH 'odense'`).pluck().get() as number) > 0, 'synced addresses are searchable');
   const audit = master.db.prepare(`SELECT route, status FROM storey_sync_audit WHERE token_name = 'analyst-odense'`).all() as Array<{ route: string; status: number }>;
   assert.ok(audit.some((a) => a.route === 'GET /v1/changes' && a.status === 200), 'the audit log records who synced what');
