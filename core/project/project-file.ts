@@ -203,7 +203,8 @@ export class ProjectFile {
     try {
       db = options.passphrase !== undefined ? createEncrypted(path, options.passphrase) : new Database(path, { ...databaseOptions(false), fileMustExist: false });
     } catch (error) {
-      throw new StoreyError('NOT_FOUND', `Cannot create ${path}: ${(error as Error).message}`, { cause: error });
+      // A project being built is named by where it is going, not by its temporary name.
+      throw new StoreyError('NOT_FOUND', `Cannot create ${shownAs ? join(dirname(path), shownAs) : path}: ${(error as Error).message}`, { cause: error });
     }
     registerSpatialFunctions(db);
     // A file being built has a private name nobody opens: no lock file for it.

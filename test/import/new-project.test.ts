@@ -128,6 +128,16 @@ test('an existing file is never overwritten, also when it appears while the proj
   assert.deepEqual(readdirSync(folder).sort(), ['late.storey', 'taken.storey']);
 });
 
+test('a folder that cannot be written: the error names the project asked for, not a temporary file', async () => {
+  const path = join(dir, 'no-such-folder', 'odense.storey');
+  await assert.rejects(importIntoNewProject(path, { name: 'Nowhere' }, profile, [dk]), (error: unknown) => {
+    assert.ok(error instanceof StoreyError);
+    assert.match(error.message, /^Cannot create .*no-such-folder\/odense\.storey: /);
+    assert.doesNotMatch(error.message, /\.building/);
+    return true;
+  });
+});
+
 test('links are checked once when the build is done: a row whose building is missing fails it, leaving no file', async () => {
   const folder = join(dir, 'links');
   mkdirSync(folder);
