@@ -40,7 +40,7 @@ import {
 import type { AddressMatch, BuildingShape, CameraState, Extent, FloorSummary, Note } from '../../common/contract.js';
 import { ProjectAddressGeocoder } from './address-geocoder.js';
 import { colorOfCategory, selectedFloorColor, selectionColor } from '../palette.js';
-import { TileLayers, type LayerFeature } from './tile-layers.js';
+import { setGlobeDetail, TileLayers, type LayerFeature } from './tile-layers.js';
 import { TilesetBuildings } from './tileset-buildings.js';
 
 /** Instance ids of extra footprint parts carry this separator; the first part's id is the building id. */
@@ -64,6 +64,10 @@ export interface GlobeState {
   msaaSamples: number;
   /** A flat sky without atmosphere or drawn fog (a software WebGL): see plainSky. */
   plainSky: boolean;
+  /** The error in pixels the globe's surface refines to (see setGlobeDetail). */
+  globeMaximumScreenSpaceError: number;
+  /** Whether the buildings tileset is lit by a dynamic environment map (see tilesetLighting); null without one. */
+  environmentMap: boolean | null;
 }
 
 /** Whether WebGL runs on the CPU (no GPU, or one the browser will not use): SwiftShader, llvmpipe and the like. */
@@ -123,7 +127,7 @@ export class CityGlobe {
   private readonly sketchPoints: PointPrimitiveCollection;
   private readonly sketchLabels: LabelCollection;
   private floors: { buildingId: string; primitive: Primitive; floorIds: string[]; centres: Map<string, Cartesian3> } | undefined;
-  readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0, msaaSamples: 4, plainSky: false };
+  readonly state: GlobeState = { buildingsReady: false, tilesLoaded: false, frames: 0, msaaSamples: 4, plainSky: false, globeMaximumScreenSpaceError: 2, environmentMap: null };
   /** The project's imagery, terrain and 3D Tiles layers. */
   readonly tileLayers: TileLayers;
   /** Ground height under each building while terrain is on (buildings stand on it); null on the bare ellipsoid. */
@@ -137,6 +141,8 @@ export class CityGlobe {
     this.state.plainSky = !scene.skyAtmosphere?.show;
     scene.postRender.addEventListener(() => {
       this.state.frames++;
+      this.state.globeMaximumScreenSpaceError = scene.globe.maximumScreenSpaceError;
+      this.state.environmentMap = this.tileset ? this.tileset.tileset.environmentMapManager.enabled : null;
       this.state.tilesLoaded = scene.globe.tilesLoaded && (this.tileset?.tilesLoaded ?? true);
       // A tileset with nothing to load in view (the city out of sight) is ready too.
       if (this.tileset ? this.tileset.initialTilesLoaded || this.tileset.tilesLoaded : this.buildings?.ready) this.state.buildingsReady = true;
@@ -208,6 +214,8 @@ export class CityGlobe {
     scene.globe.enableLighting = false;
     scene.globe.depthTestAgainstTerrain = true;
     scene.globe.baseColor = Color.fromCssColorString('#2b3a4a');
+    // Until the project's layers are applied, the globe is the bare ellipsoid under the base map.
+    setGlobeDetail(scene, false);
     return new CityGlobe(widget);
   }
 

@@ -19,10 +19,24 @@ import {
   Rectangle,
   sampleTerrainMostDetailed,
   UrlTemplateImageryProvider,
+  type Scene,
   type TerrainProvider,
 } from 'cesium';
 import type { Extent, LayerSummary } from '../../common/contract.js';
 import { BUILDINGS_TILESET_NAME } from '../../common/buildings-tileset.js';
+import { tilesetLighting } from './tileset-buildings.js';
+
+/**
+ * How finely the globe's surface is drawn. On the bare ellipsoid under Cesium's bundled base map (Natural Earth II,
+ * levels 0-2), a globe tile deeper than about level 5 shows the same texels and there is no relief to resolve, yet
+ * the default error of 2 px refines the ground under a city view down to level 17: four times the tiles, each
+ * meshed on a worker five at a time and shown one level per frame, so the first complete frame waits on them
+ * (bench/city). 8 px ends the descent two levels higher. With project imagery or terrain the default 2 px stays, so
+ * their detail is drawn.
+ */
+export function setGlobeDetail(scene: Scene, projectSurface: boolean): void {
+  scene.globe.maximumScreenSpaceError = projectSurface ? 2 : 8;
+}
 
 /** A feature of a plain 3D Tiles layer (not the city's own buildings) as a person clicked it. */
 export interface LayerFeature {
@@ -117,6 +131,7 @@ export class TileLayers {
       scene.terrainProvider = this.terrain ?? new EllipsoidTerrainProvider();
       this.onTerrainChange(this.terrain !== undefined);
     }
+    setGlobeDetail(scene, this.terrain !== undefined || [...this.shown.values()].some((shown) => shown.imagery));
     scene.requestRender();
   }
 
@@ -139,7 +154,7 @@ export class TileLayers {
     // 3D Tiles 1.1 content is glTF, which is always y-up; a leftover 1.0 "gltfUpAxis" would put it on the wrong continent.
     const json = (await (await fetch(url)).json()) as { asset?: { version?: string } };
     const options = json.asset?.version === '1.1' ? { modelUpAxis: Axis.Y } : {};
-    const tileset = await Cesium3DTileset.fromUrl(url, { maximumScreenSpaceError: 8, ...options });
+    const tileset = await Cesium3DTileset.fromUrl(url, { maximumScreenSpaceError: 8, ...tilesetLighting(scene), ...options });
     scene.primitives.add(tileset);
     return { layer, tileset };
   }

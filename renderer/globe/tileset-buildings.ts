@@ -6,6 +6,18 @@
  */
 import { Cesium3DTileFeature, Cesium3DTileset, Color, type Cesium3DTile, type Scene } from 'cesium';
 
+/**
+ * How a tileset in this scene is lit. Cesium lights glTF content with an environment map that it renders from the sky
+ * atmosphere around the camera: cube faces and their convolutions, five shader programs of their own. Under a plain
+ * sky (a software WebGL, see plainSky in city-globe.ts) that atmosphere is not drawn, and compiling those programs
+ * took about a second of the first frames of the 100,000-building city in Chromium on SwiftShader (bench/city). There
+ * the map is off: the scene's light and the default ambient light shade the buildings, which then read a shade
+ * closer to their legend colours.
+ */
+export function tilesetLighting(scene: Scene): { environmentMapOptions?: { enabled: boolean } } {
+  return scene.skyAtmosphere?.show === false ? { environmentMapOptions: { enabled: false } } : {};
+}
+
 export interface BuildingLook {
   /** CSS colour of a building now (thematic, category or selection colour). */
   colorOf(id: string): string;
@@ -44,6 +56,7 @@ export class TilesetBuildings {
       maximumScreenSpaceError: 16,
       // Buildings are opaque boxes: no back faces to draw.
       backFaceCulling: true,
+      ...tilesetLighting(scene),
     });
     scene.primitives.add(tileset);
     return new TilesetBuildings(scene, tileset, look);

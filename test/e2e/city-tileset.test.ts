@@ -131,9 +131,11 @@ test('the Odense buildings are drawn from the project\'s tileset', { timeout: 12
   assert.ok(roof[0]! + roof[1]! + roof[2]! > 200, `the roof of ${first.id} is drawn (pixel ${roof})`);
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
   // This Chromium draws WebGL with SwiftShader, on the CPU: the view leaves multisampling off there.
-  const { msaaSamples, plainSky } = await page.evaluate(() => (window as unknown as { storeyView: { globeState(): { msaaSamples: number; plainSky: boolean } } }).storeyView.globeState());
+  const { msaaSamples, plainSky, environmentMap, globeMaximumScreenSpaceError } = await page.evaluate(() => (window as unknown as { storeyView: { globeState(): { msaaSamples: number; plainSky: boolean; environmentMap: boolean | null; globeMaximumScreenSpaceError: number } } }).storeyView.globeState());
   assert.equal(msaaSamples, 1, 'no multisampling on a software WebGL');
   assert.equal(plainSky, true, 'a flat sky without atmosphere or drawn fog on a software WebGL');
+  assert.equal(environmentMap, false, 'under a plain sky the buildings tileset is not lit by an environment map made from the sky');
+  assert.equal(globeMaximumScreenSpaceError, 8, 'the bare ellipsoid under the base map is not refined past what it can show');
 });
 
 test('a click on a tileset building picks its registry id and opens its panel; Escape clears it', { timeout: 180_000 }, async () => {

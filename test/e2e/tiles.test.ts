@@ -39,7 +39,7 @@ type Layers = {
   pickFeature(x: number, y: number): { layerId: string; featureId: number; properties: string[] } | null;
   failures(): Record<string, string>;
 };
-type View = { globeState(): { frames: number; tilesLoaded: boolean }; requestRender(): void; applyView(state: unknown): Promise<void> };
+type View = { globeState(): { frames: number; tilesLoaded: boolean; globeMaximumScreenSpaceError: number }; requestRender(): void; applyView(state: unknown): Promise<void> };
 
 before(async () => {
   const projectPath = join(dir, 'tiles.storey');
@@ -152,6 +152,8 @@ test('MBTiles imagery over Washington shows in the view and goes when switched o
   await lookDown(-77.03, 38.9, 20000);
   const withLayer = await globePixels('imagery-on');
   assert.ok(tileRequests.some((p) => p.startsWith(`/tiles/${layers.imagery.id}/`)), 'the globe asked the project for imagery tiles');
+  const detail = await page.evaluate(() => (window as unknown as { storeyView: View }).storeyView.globeState().globeMaximumScreenSpaceError);
+  assert.equal(detail, 2, 'with project imagery and terrain the globe keeps its full detail');
   await setVisible(layers.imagery.id, false);
   await settle();
   const without = await globePixels('imagery-off');
