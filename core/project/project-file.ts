@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
@@ -169,7 +170,8 @@ export class ProjectFile {
    */
   static async build<T>(path: string, options: NewProjectOptions, fill: (project: ProjectFile) => Promise<T> | T): Promise<T> {
     refuseExisting(path);
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.building`);
+    removeDeadBuilds(path);
+    const temp = join(dirname(path), `${buildPrefix(path)}${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.building`);
     let project: ProjectFile | undefined;
     try {
       project = ProjectFile.createAt(temp, options, 'build', basename(path));
@@ -379,6 +381,41 @@ export class ProjectFile {
         if (keysOff) this.db.pragma('foreign_keys = ON');
       }
     }
+  }
+}
+
+/** Temporary files of builds of path start with this (hidden, beside it). */
+const buildPrefix = (path: string) => `.${basename(path)}.`;
+
+/**
+ * A process killed while it built a project (ProjectFile.build) leaves its temporary file: the next build of the same
+ * project removes those of processes of this host that are gone. Others (a live process, another computer sharing
+ * the folder) are left alone.
+ */
+function removeDeadBuilds(path: string): void {
+  const prefix = buildPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // the folder's own error comes when the file is created
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(.+)-(\d+)-[0-9a-f]{8}\.building(-journal|-wal|-shm)?$/.exec(name.slice(prefix.length));
+    if (!match || match[1] !== hostname()) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,8 +4,10 @@
  * project and importing into it writes, be a WAL project like any other, and leave nothing behind when it fails.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ImportReport } from '../../common/contract.js';
@@ -136,6 +138,18 @@ test('a folder that cannot be written: the error names the project asked for, no
     assert.doesNotMatch(error.message, /\.building/);
     return true;
   });
+});
+
+test('the temporary file of a build whose process died is removed by the next build of the same project', async () => {
+  const folder = join(dir, 'killed');
+  mkdirSync(folder);
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const stale = `.odense.storey.${hostname()}-${gone}-0123abcd.building`;
+  const live = `.odense.storey.${hostname()}-${process.ppid}-0123abcd.building`;
+  const elsewhere = `.odense.storey.another-computer-${gone}-0123abcd.building`;
+  for (const name of [stale, `${stale}-journal`, live, elsewhere, '.other.storey.x-1-0123abcd.building']) writeFileSync(join(folder, name), 'left by a build');
+  await ProjectFile.build(join(folder, 'odense.storey'), { name: 'Odense' }, () => undefined);
+  assert.deepEqual(readdirSync(folder).sort(), [live, elsewhere, '.other.storey.x-1-0123abcd.building', 'odense.storey'].sort());
 });
 
 test('links are checked once when the build is done: a row whose building is missing fails it, leaving no file', async () => {
