@@ -115,10 +115,21 @@ export const SyncJobSummary = z.object({
    * The buildings tiled for the city view after records changed (the server never sends its own tileset), null when
    * nothing needed tiling; `tilingError` says why tiling failed (the sync stands, the view draws the registry).
    */
-  tiled: z.object({ buildings: z.number().int().nonnegative(), tiles: z.number().int().nonnegative() }).nullable().optional(),
+  tiled: z
+    .object({
+      buildings: z.number().int().nonnegative(),
+      tiles: z.number().int().nonnegative(),
+      /** Of those tiles, built now (their buildings changed) and carried over unchanged from the previous tiling. */
+      rebuilt: z.number().int().nonnegative().optional(),
+      kept: z.number().int().nonnegative().optional(),
+    })
+    .nullable()
+    .optional(),
   tilingError: z.string().nullable().optional(),
 });
 export type SyncJobSummary = z.infer<typeof SyncJobSummary>;
+/** What tiling after a sync did (null: nothing needed tiling). */
+export type SyncTiled = NonNullable<SyncJobSummary['tiled']> | null;
 
 export const SyncJob = z.object({
   id: z.string(),

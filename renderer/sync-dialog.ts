@@ -234,6 +234,14 @@ function progressView(job: SyncJob): HTMLElement {
 }
 
 /** What a finished sync changed. */
+/** "1,234 buildings tiled for the city view; tiles built again: 3, unchanged: 9." */
+function tiledLine(tiled: NonNullable<NonNullable<SyncJob['summary']>['tiled']>): string {
+  const line = `${formatNumber(tiled.buildings)} buildings tiled for the city view`;
+  if (tiled.rebuilt === undefined || tiled.kept === undefined) return `${line}.`;
+  if (tiled.kept === 0) return `${line} (${formatNumber(tiled.tiles)} tile${tiled.tiles === 1 ? '' : 's'}).`;
+  return `${line}; tiles built again: ${formatNumber(tiled.rebuilt)}, unchanged: ${formatNumber(tiled.kept)}.`;
+}
+
 export function summaryView(job: SyncJob): HTMLElement {
   const s = job.summary!;
   const row = (label: string, put: number, deleted: number) => h('tr', {}, h('td', {}, label), h('td', { class: 'num' }, formatNumber(put)), h('td', { class: 'num' }, formatNumber(deleted)));
@@ -252,7 +260,7 @@ export function summaryView(job: SyncJob): HTMLElement {
     i.conflicts
       ? h('p', { class: 'sync-conflicts', id: 'sync-summary-conflicts' }, `${i.conflicts} changed here and on the server: both versions are kept and marked “conflict” in Views & notes. Delete the one you do not want.`)
       : null,
-    s.tiled ? h('p', { id: 'sync-summary-tiled' }, `${formatNumber(s.tiled.buildings)} buildings tiled for the city view.`) : null,
+    s.tiled ? h('p', { id: 'sync-summary-tiled' }, tiledLine(s.tiled)) : null,
     s.tilingError
       ? h('p', { class: 'sync-conflicts', id: 'sync-summary-tiling-error' }, `The sync stands, but tiling its buildings for the city view failed (${s.tilingError}); the city is drawn from the registry until \`storey tile\` or the next sync succeeds.`)
       : null,

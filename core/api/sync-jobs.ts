@@ -17,7 +17,7 @@ import { operations, syncOperationNames, type SyncOperationName } from '../../co
 import type { ApiResult } from '../../common/operations.js';
 import { StoreyError, toErrorPayload, type ErrorCode } from '../../common/errors.js';
 import type { AreaOfInterest } from '../../common/domain.js';
-import type { SyncConflict, SyncJob, SyncServerOffer, SyncState, TokenStorage } from '../../common/sync.js';
+import type { SyncConflict, SyncJob, SyncServerOffer, SyncState, SyncTiled, TokenStorage } from '../../common/sync.js';
 import type { Dispatch } from './dispatch.js';
 import type { ProjectFile } from '../project/project-file.js';
 import { formatArea, type Area } from '../sync/area.js';
@@ -95,7 +95,7 @@ export function checkCaFile(path: string): string {
   return full;
 }
 
-function summaryOf(summary: SyncSummary, durationMs: number, tiling: { tiled: { buildings: number; tiles: number } | null; tilingError: string | null }): NonNullable<SyncJob['summary']> {
+function summaryOf(summary: SyncSummary, durationMs: number, tiling: { tiled: SyncTiled; tilingError: string | null }): NonNullable<SyncJob['summary']> {
   const zero = { put: 0, delete: 0 };
   return {
     generationBefore: summary.generationBefore,

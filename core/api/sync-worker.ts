@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../common/errors.js';
+import type { SyncTiled } from '../../common/sync.js';
 import { ProjectFile } from '../project/project-file.js';
 import { createProjectFromServer, syncProject, type SyncOptions, type SyncProgress, type SyncSummary } from '../sync/sync-client.js';
 import { tileAfterChange } from '../tiler/after-import.js';
@@ -19,7 +20,7 @@ export type SyncWorkerData =
 
 export type SyncWorkerMessage =
   | { type: 'progress'; progress: SyncProgress | TilingProgress }
-  | { type: 'done'; summary: SyncSummary; tiled: { buildings: number; tiles: number } | null; tilingError: string | null }
+  | { type: 'done'; summary: SyncSummary; tiled: SyncTiled; tilingError: string | null }
   | { type: 'failed'; error: { code: string; message: string } };
 
 /** The step after the sync: the buildings tiled for the city view, counted in buildings. */
@@ -67,7 +68,7 @@ try {
   }
   // The server never sends its buildings tileset: tile the records this project was given when they changed. A
   // failure leaves the sync standing; the city view draws the registry until the tileset is current again.
-  let tiled: { buildings: number; tiles: number } | null = null;
+  let tiled: SyncTiled = null;
   let tilingError: string | null = null;
   const recordsChanged = summary.applied !== null && summary.applied.records.put + summary.applied.records.delete > 0;
   if (recordsChanged && !cancel.signal.aborted) {
@@ -79,7 +80,7 @@ try {
           post({ type: 'progress', progress: { phase: 'tiling', items: done, itemsTotal: total, bytes: summary.bytesReceived, bytesPerSecond: 0, secondsLeft: null } });
         }
       }, () => cancel.signal.aborted);
-      tiled = report ? { buildings: report.buildings, tiles: report.tiles } : null;
+      tiled = report ? { buildings: report.buildings, tiles: report.tiles, rebuilt: report.rebuilt, kept: report.kept } : null;
     } catch (error) {
       tilingError = error instanceof Error ? error.message : String(error);
     }

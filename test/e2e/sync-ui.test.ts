@@ -138,6 +138,7 @@ test('New project from server: the offer with its layers and zooms, a typed area
   await page.locator('#sync-summary').waitFor({ timeout: 120_000 });
   const summary = await page.locator('#sync-summary').innerText();
   assert.match(summary, /generation 0 → 1/);
+  assert.match(summary, /\d+ buildings tiled for the city view \(\d+ tiles?\)/, 'a new project tiles every building');
   assert.match(summary, /The token is kept for the next sync/);
   await waitForCity(page);
   await shoot('new-from-server-summary');
@@ -178,6 +179,8 @@ test('a change on the server arrives with Sync now (F9): the summary shows what 
   await waitForCity(page);
   const summary = await page.locator('#sync-summary').innerText();
   assert.match(summary, /generation 1 → 2/);
+  // Renamed buildings change no tile (names are not drawn): every tile is carried over, none built again.
+  assert.match(summary, /buildings tiled for the city view; tiles built again: 0, unchanged: [1-9]\d*\./);
   const records = await page.locator('.sync-table tbody tr').first().innerText();
   assert.deepEqual(records.split(/\s+/), ['Records', '2', unit ? '1' : '0']);
   assert.match(summary, /1 received/);

@@ -124,6 +124,7 @@ test('New project from server runs on a worker with progress; the project opens 
   // Then the synced buildings are tiled for the city view, with progress in buildings.
   const footprinted = open!.db.prepare(`SELECT count(*) FROM buildings WHERE footprint IS NOT NULL`).pluck().get() as number;
   assert.equal(summary.tiled?.buildings, footprinted, JSON.stringify(summary));
+  assert.deepEqual([summary.tiled?.rebuilt, summary.tiled?.kept], [summary.tiled?.tiles, 0], 'a new project builds every tile');
   assert.equal(summary.tilingError, null);
   assert.equal(buildingsTilesetState(open!)?.current, true);
   assert.equal(open?.path, join(dir, 'odense.storey'));
@@ -165,6 +166,9 @@ test('Sync now: a change on the server arrives and the summary counts it; a canc
   assert.deepEqual(summary.records, { put: 1, delete: 1 });
   assert.deepEqual(summary.tiles, { put: 0, delete: 0 });
   assert.ok(summary.tiled && buildingsTilesetState(open!)?.current, 'the changed records are tiled again');
+  // One building deleted: its leaf (here the area's only tile) is built again; the summary says built and kept.
+  const { tiles, rebuilt, kept } = summary.tiled;
+  assert.ok(rebuilt! >= 1 && rebuilt! + kept! === tiles, `tiles built and kept: ${JSON.stringify(summary.tiled)}`);
   assert.equal(open!.db.prepare(`SELECT name FROM buildings WHERE registry_id = ?`).pluck().get(building), 'Changed for Sync now', 'the host\'s connection sees the applied generation');
   assertSameContent(content(open!), content(master, odense));
 
