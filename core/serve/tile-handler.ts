@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { HandlerResponse } from './app-handler.js';
 import { StoreyError } from '../../common/errors.js';
 import { imageContentTypes, sniffImageFormat, tileContentTypes, extensionOf } from '../tiles/tile-format.js';
-import { isGzip, isSafeTilePath, LAYER_ID_PATTERN, TileStore } from '../tiles/tile-store.js';
+import { isGzip, isSafeTilePath, LAYER_ID_PATTERN, TileStore, type LayerSummary } from '../tiles/tile-store.js';
 import type { ProjectFile } from '../project/project-file.js';
 
 export const TILE_ROUTE_PREFIX = '/tiles/';
@@ -101,6 +101,26 @@ function contentType(tilePath: string, bytes: Uint8Array): string {
 }
 
 /**
+ * A terrain layer taken at fewer zoom levels than its source has (a sync's choice narrows the layer's maxZoom) keeps
+ * the source's layer.json, which lists the deeper levels as available: the globe would ask for tiles the project does
+ * not hold and get 404s instead of refining the deepest level it has. As served, its `available` list ends at the
+ * layer's maxZoom and `maxzoom` says so. The stored bytes stay as they are (checked against their hash before this);
+ * null when nothing needs cutting.
+ */
+export function layerJsonWithinZooms(layer: LayerSummary | undefined, bytes: Buffer): Buffer | null {
+  if (!layer || layer.kind !== 'terrain' || layer.maxZoom === null || isGzip(bytes)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const available = (json as { available?: unknown } | null)?.available;
+  if (!Array.isArray(available) || available.length <= layer.maxZoom + 1) return null;
+  return Buffer.from(JSON.stringify({ ...(json as object), available: available.slice(0, layer.maxZoom + 1), maxzoom: layer.maxZoom }));
+}
+
+/**
  * A handler over the store of the open project. `store` may be a getter, for hosts that switch projects; with no
  * project open every tile is 404.
  */
@@ -141,16 +161,20 @@ export function createTileHandler(store: TileStore | (() => TileStore | undefine
       throw error;
     }
     if (!tile) return plain(404, `Layer ${layerId} has no tile ${tilePath}.`);
+    const layer = tilePath === 'layer.json' ? tiles.getLayer(layerId) : undefined;
+    const cut = layerJsonWithinZooms(layer, tile.bytes);
+    const body = cut ?? tile.bytes;
     const headers: Record<string, string> = {
-      'Content-Type': contentType(tilePath, tile.bytes),
-      'Content-Length': String(tile.bytes.length),
-      ETag: `"${tile.sha256}"`,
+      'Content-Type': contentType(tilePath, body),
+      'Content-Length': String(body.length),
+      // A cut layer.json is not the stored bytes: its tag says to which level, so it never passes for them.
+      ETag: cut ? `"${tile.sha256}-z${layer!.maxZoom}"` : `"${tile.sha256}"`,
       'Cache-Control': cacheControl,
       'X-Content-Type-Options': 'nosniff',
     };
     // Terrain is often stored gzipped: the bytes go out as stored and the browser inflates them.
-    if (isGzip(tile.bytes) && extensionOf(tilePath) !== 'gz') headers['Content-Encoding'] = 'gzip';
-    const response = { status: 200, headers, body: tile.bytes };
+    if (isGzip(body) && extensionOf(tilePath) !== 'gz') headers['Content-Encoding'] = 'gzip';
+    const response = { status: 200, headers, body };
     cache?.set(key, response);
     return response;
   };

@@ -89,6 +89,29 @@ test('terrain: layer.json as JSON, plain tiles as quantized-mesh, gzipped tiles 
   assert.ok(Buffer.from(inflated.body!).equals(source));
 });
 
+test('terrain taken at fewer zooms (a sync choice narrows maxZoom): layer.json is served listing only the levels held', async () => {
+  const narrowed = await importTiles(project, terrainDir, { name: 'terrain to zoom 12' });
+  project.db.prepare(`UPDATE storey_layers SET settings = json_set(settings, '$.maxZoom', 12) WHERE id = ?`).run(narrowed.id);
+  const stored = store.readTile(narrowed.id, 'layer.json')!;
+  const source = JSON.parse(stored.bytes.toString()) as { available: unknown[]; format: string; tiles: string[] };
+  assert.equal(source.available.length, 16, 'the source lists levels 0-15');
+  const response = handler(`/tiles/${narrowed.id}/layer.json`);
+  assert.equal(response.status, 200);
+  const served = JSON.parse(Buffer.from(response.body!).toString()) as typeof source & { maxzoom: number };
+  assert.deepEqual(served.available, source.available.slice(0, 13), 'levels 0-12 only');
+  assert.equal(served.maxzoom, 12);
+  assert.deepEqual({ ...served, available: null, maxzoom: null }, { ...source, available: null, maxzoom: null }, 'everything else as stored');
+  assert.equal(response.headers['Content-Length'], String(response.body!.length));
+  assert.notEqual(response.headers['ETag'], `"${stored.sha256}"`, 'the cut file does not pass for the stored bytes');
+  const revalidated = handler(`/tiles/${narrowed.id}/layer.json`, { 'if-none-match': `"${stored.sha256}"` });
+  assert.equal(revalidated.status, 200, 'a browser holding the uncut file gets the cut one');
+  assert.ok(Buffer.from(store.readTile(narrowed.id, 'layer.json')!.bytes).equals(stored.bytes), 'the stored layer.json is unchanged');
+  // A layer holding every level of its layer.json is served byte for byte.
+  const whole = handler(`/tiles/${terrain.id}/layer.json`);
+  assert.ok(Buffer.from(whole.body!).equals(store.readTile(terrain.id, 'layer.json')!.bytes));
+  assert.equal(whole.headers['ETag'], `"${store.readTile(terrain.id, 'layer.json')!.sha256}"`);
+});
+
 test('3D Tiles: tileset.json and glb served with their types', () => {
   const json = handler(`/tiles/${tileset.id}/tileset.json`);
   assert.equal(json.status, 200);
