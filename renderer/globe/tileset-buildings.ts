@@ -4,7 +4,7 @@
  * id, as tiles load and whenever the style, filter, selection or open floors change, so the analyst sees the same
  * city as with the primitive.
  */
-import { Cesium3DTileFeature, Cesium3DTileset, Color, type Cesium3DTile, type Scene } from 'cesium';
+import { Cesium3DTileFeature, Cesium3DTileset, Color, CustomShader, LightingModel, type Cesium3DTile, type Scene } from 'cesium';
 
 /**
  * How a tileset in this scene is lit. Cesium lights glTF content with an environment map that it renders from the sky
@@ -17,6 +17,25 @@ import { Cesium3DTileFeature, Cesium3DTileset, Color, type Cesium3DTile, type Sc
 export function tilesetLighting(scene: Scene): { environmentMapOptions?: { enabled: boolean } } {
   return scene.skyAtmosphere?.show === false ? { environmentMapOptions: { enabled: false } } : {};
 }
+
+/**
+ * The buildings' shading, the same as when they are drawn from the registry (a Primitive with
+ * PerInstanceColorAppearance: half the colour as ambient light, half lit from the eye and from above the screen), so
+ * a building has its legend colour on the faces that look at the viewer whichever way the city is drawn. Cesium's
+ * physically based lighting of glTF drew them about a third darker than their legend colours. The tiles' own
+ * neutral material colour is left out: the feature colour (legend, style, selection), applied after this, is the
+ * building's colour, as in the registry drawing.
+ */
+const registryShading = new CustomShader({
+  lightingModel: LightingModel.UNLIT,
+  fragmentShaderText: `
+    void fragmentMain(FragmentInput fsInput, inout czm_modelMaterial material) {
+      vec3 normal = normalize(fsInput.attributes.normalEC);
+      float lit = max(dot(normal, vec3(0.0, 0.0, 1.0)), 0.0) + max(dot(normal, vec3(0.0, 1.0, 0.0)), 0.0);
+      material.diffuse = vec3(min(1.0, 0.5 + 0.5 * lit));
+    }
+  `,
+});
 
 export interface BuildingLook {
   /** CSS colour of a building now (thematic, category or selection colour). */
@@ -58,6 +77,7 @@ export class TilesetBuildings {
       backFaceCulling: true,
       ...tilesetLighting(scene),
     });
+    tileset.customShader = registryShading;
     scene.primitives.add(tileset);
     return new TilesetBuildings(scene, tileset, look);
   }

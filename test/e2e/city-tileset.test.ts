@@ -15,6 +15,7 @@ import { loadProfile } from '../../core/import/profile.js';
 import { findPackageRoot } from '../../core/paths.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { tileBuildings } from '../../core/tiler/tiler.js';
+import { colorOfCategory } from '../../renderer/palette.js';
 import { startWebHost, type WebHost } from '../../main/web/web-host.js';
 import { launchChromium, openGuardedPage, waitForCity, type GuardedPage } from '../support/chromium.js';
 import { sharedData } from '../support/shared-data.js';
@@ -129,6 +130,12 @@ test('the Odense buildings are drawn from the project\'s tileset', { timeout: 12
   assert.ok(first, 'a tall building is in view');
   const roof = pixel(png, first.x, first.y);
   assert.ok(roof[0]! + roof[1]! + roof[2]! > 200, `the roof of ${first.id} is drawn (pixel ${roof})`);
+  // Shaded as when drawn from the registry: a roof seen from above is its legend colour, at most lightly shaded (the
+  // same hue in every channel; glTF's physically based lighting drew it at about 0.75 of it).
+  const category = host.project.db.prepare(`SELECT use_category FROM buildings WHERE registry_id = ?`).pluck().get(first.id) as string;
+  const legend = colorOfCategory(category).match(/[0-9a-f]{2}/gi)!.map((h) => parseInt(h, 16));
+  const ratios = legend.map((c, i) => roof[i]! / c);
+  assert.ok(Math.min(...ratios) >= 0.85 && Math.max(...ratios) <= 1.01 && Math.max(...ratios) - Math.min(...ratios) <= 0.04, `the roof of ${first.id} (${category}) is ${roof.slice(0, 3)}, its legend colour ${legend}`);
   assert.deepEqual(guarded.external, [], 'nothing left the machine');
   // This Chromium draws WebGL with SwiftShader, on the CPU: the view leaves multisampling off there.
   const { msaaSamples, plainSky, environmentMap, globeMaximumScreenSpaceError } = await page.evaluate(() => (window as unknown as { storeyView: { globeState(): { msaaSamples: number; plainSky: boolean; environmentMap: boolean | null; globeMaximumScreenSpaceError: number } } }).storeyView.globeState());
