@@ -24,7 +24,8 @@ export function lockPathOf(projectPath: string): string {
   return `${projectPath}.lock`;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (one we may not signal counts as running). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -76,7 +77,7 @@ export function acquireWriteLock(projectPath: string): void {
       }
       if (code !== 'EEXIST') throw error;
       const holder = readLock(path);
-      const stale = !holder || (holder.host === info.host && (holder.pid === process.pid || !alive(holder.pid)));
+      const stale = !holder || (holder.host === info.host && (holder.pid === process.pid || !processAlive(holder.pid)));
       if (stale && attempt === 0) {
         try {
           unlinkSync(path);

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
 import { blobEnvelope } from './gpkg-geometry.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
-import { acquireWriteLock, releaseWriteLock } from './lock.js';
+import { acquireWriteLock, processAlive, releaseWriteLock } from './lock.js';
 import { rollBackHotJournal } from './append-writes.js';
 import { checkPassphrase, createEncrypted, looksEncrypted, needsKey, openEncrypted, writeRekeyedCopy } from './encryption.js';
 
@@ -407,15 +407,6 @@ function removeDeadBuilds(path: string): void {
     const pid = Number(match[2]);
     if (pid === process.pid || processAlive(pid)) continue;
     rmSync(join(dirname(path), name), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
