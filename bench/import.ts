@@ -28,7 +28,8 @@ const dk = sharedData('dk-odense');
 
 /** What the bench asks of its import process, and what it answers. */
 type Request = { do: 'import'; path: string } | { do: 'tile'; path: string } | { do: 'exit' };
-type Answer = { ms: number; cpuMs: number; records: number } | { error: string };
+type Measured = { ms: number; cpuMs: number; records: number };
+type Answer = Measured | { error: string };
 
 if (values['import-side']) {
   // The import process: runs what it is asked, one request at a time, and answers with the times it measured.
@@ -65,12 +66,12 @@ if (values['import-side']) {
 }
 
 /** Starts the import process (this file again, with the loader this one runs under) and returns how to ask it. */
-function startImportSide(): { ask: (request: Request) => Promise<Answer & { ms: number }>; child: ChildProcess } {
+function startImportSide(): { ask: (request: Request) => Promise<Measured>; child: ChildProcess } {
   const child = fork(import.meta.filename, ['--import-side'], { stdio: 'inherit' });
   let waiting: ((answer: Answer) => void) | null = null;
   child.on('message', (answer: Answer) => waiting?.(answer));
   const ask = (request: Request) =>
-    new Promise<Answer & { ms: number }>((resolve, reject) => {
+    new Promise<Measured>((resolve, reject) => {
       waiting = (answer) => ('error' in answer ? reject(new Error(`import process: ${answer.error}`)) : resolve(answer));
       child.send(request);
     });
