@@ -16,6 +16,8 @@ import { readCityJson, type CityBuilding } from './cityjson.js';
 import { transformToWgs84, type Transform } from './crs.js';
 import { footprintFromGeoJson, GeometryProblem, mergeFootprintParts } from './geometry.js';
 import { matchesPattern, type Profile, type ProfileInput } from './profile.js';
+import { startBuildWriter, type BuildWriter } from './build-writer.js';
+import { shorterThenEarlier } from './naming.js';
 import { PlacedRow, readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
 
 export interface ImportOptions {
@@ -107,35 +109,6 @@ export function assignInputs(profile: Profile, files: string[]): { assigned: Arr
 // code): half the time of a charCodeAt loop over 20,000 UUIDs. Any code unit from U+0080 up may have a lower case.
 const mayHaveUpperCase = /[A-Z\u0080-\uffff]/;
 const lc = (value: string): string => (mayHaveUpperCase.test(value) ? value.toLowerCase() : value);
-
-/** SQLite's order for `ORDER BY length(text), text` (characters, then BINARY: UTF-8 bytes, i.e. code points). */
-function shorterThenEarlier(a: string, b: string): boolean {
-  const la = codePointLength(a);
-  const lb = codePointLength(b);
-  if (la !== lb) return la < lb;
-  for (let i = 0; i < a.length; ) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(i)!;
-    if (ca !== cb) return ca < cb;
-    i += ca > 0xffff ? 2 : 1;
-  }
-  return false;
-}
-
-function codePointLength(text: string): number {
-  let length = text.length;
-  for (let i = 0; i < text.length - 1; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        length--;
-        i++;
-      }
-    }
-  }
-  return length;
-}
 
 const numericText = /^-?(0|[1-9]\d{0,8})(\.\d+)?$/;
 
@@ -255,15 +228,15 @@ function levelOfLabel(label: string | null, levels: Record<string, number>): num
 }
 
 /** True when the table holds at least one record already (an import into an existing project). */
-function hasRows(project: ProjectFile, table: string): boolean {
-  return project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
+function hasRows(project: ProjectFile | null, table: string): project is ProjectFile {
+  return project !== null && project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
 }
 
 /**
  * Finds a floor or stairwell by registry id (case-insensitively) in this import, else already in the project, and
  * the building it belongs to.
  */
-function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
+function memberResolver(project: ProjectFile | null, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
   const existing = hasRows(project, table) ? project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`) : null;
   // A record of this import is handed out as it is (callers only read it): no copy per lookup.
   return (key: string): { readonly registryId: string; readonly buildingId: string } | undefined => {
@@ -276,7 +249,16 @@ function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fr
 }
 
 export async function importRegistry(project: ProjectFile, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
-  if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
+  return runImport(project, profile, paths, options, null);
+}
+
+/**
+ * The import itself. Into an open project (`writer` null) the records are written at the end in one transaction;
+ * into a new one (`project` null: its tables are empty) each kind's records go to the writer thread as soon as they
+ * are final, so SQLite writes while the later kinds are read and joined (build-writer.ts).
+ */
+async function runImport(project: ProjectFile | null, profile: Profile, paths: string[], options: ImportOptions, writer: BuildWriter | null): Promise<ImportReport> {
+  if (project?.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
   const started = Date.now();
   const progress = (p: ImportProgress) => options.onProgress?.(p);
   const checkCancelled = () => {
@@ -569,6 +551,8 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(cityInputs);
+  // Into a new project the buildings can be written now: the writer names them by their addresses at the end.
+  writer?.rows('buildings', buildings.values());
 
   // Buildings already in the project can take floors, units and addresses too (an incremental import).
   const existingBuilding = hasRows(project, 'buildings')
@@ -634,6 +618,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(floorInputs);
+  writer?.rows('floors', floors.values());
   const resolveFloor = memberResolver(project, 'floors', floors);
 
   const stairwells = new Map<string, StairwellRecord>();
@@ -662,6 +647,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(stairwellInputs);
+  writer?.rows('stairwells', stairwells.values());
   const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
 
   const units = new Map<string, UnitRecord>();
@@ -703,6 +689,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
 
+  writer?.rows('units', units.values());
   const addresses = new Map<string, AddressRecord>();
   release(unitInputs);
   const addressInputs = await ofKind('addresses');
@@ -763,6 +750,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(addressInputs);
+  writer?.rows('addresses', addresses.values());
   for (const unit of units.values()) {
     if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
   }
@@ -777,7 +765,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   // address. Into tables that start empty this is worked out here, sparing a second write of every building row;
   // otherwise addresses already in the project count too, and SQL does it after the rows (below).
   const namedHere = !hasRows(project, 'buildings') && !hasRows(project, 'addresses');
-  if (namedHere) {
+  if (namedHere && !writer) {
     const shortest = new Map<string, string>();
     for (const address of addresses.values()) {
       if (!address.buildingId) continue;
@@ -789,8 +777,22 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
 
+  const reportOf = (records: ImportReport['records'], heights: ImportReport['heights']): ImportReport => ({
+    profile: profile.name,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    files: loaded.map((l) => l.stats),
+    ignoredFiles: ignored.map((p) => basename(p)),
+    records,
+    heights,
+    skipped: skippedInOrder.list(),
+    joins: joins.list(),
+  });
+
   // 3. Write, all or nothing.
   checkCancelled();
+  if (writer) return finishNewProject(writer);
+  if (!project) throw new Error('runImport needs a project or a writer');
   const existingIds = (table: string) => new Set((project.db.prepare(`SELECT registry_id FROM ${table}`).pluck().all() as string[]));
   const records: ImportReport['records'] = {};
   const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
@@ -833,17 +835,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     const credits = (project.getMeta('attribution') ?? '').split('; ').filter(Boolean);
     if (profile.attribution && !credits.includes(profile.attribution)) project.setMeta('attribution', [...credits, profile.attribution].join('; '));
     for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);
-    report = {
-      profile: profile.name,
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      files: loaded.map((l) => l.stats),
-      ignoredFiles: ignored.map((p) => basename(p)),
-      records,
-      heights,
-      skipped: skippedInOrder.list(),
-      joins: joins.list(),
-    };
+    report = reportOf(records, heights);
     // The log row is part of the same transaction: the project never records an import that did not land.
     project.db
       .prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, ?, ?, ?)`)
@@ -851,6 +843,25 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   });
   progress({ phase: 'done', detail: 'import finished', done: total, total });
   return report;
+
+  /** The new project's end: the report, then the writer's last rows, commit and the file under its name. */
+  async function finishNewProject(writer: BuildWriter): Promise<ImportReport> {
+    const tables = { buildings, floors, stairwells, addresses, units };
+    const records: ImportReport['records'] = {};
+    // In the order importRegistry writes them, so the logged report reads the same.
+    for (const [table, items] of Object.entries(tables)) records[table] = { imported: items.size, updated: 0 };
+    const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
+    const heights = { measured: 0, floors: 0, default: 0 };
+    for (const b of buildings.values()) heights[b.heightSource]++;
+    const report = reportOf(records, heights);
+    await writer.finish(
+      { report, files: assigned.map((a) => a.path), attribution: profile.attribution || null, attributeLabels: profile.attributeLabels },
+      () => Boolean(options.signal?.aborted || options.shouldCancel?.()),
+      (rows, table) => progress({ phase: 'writing', detail: table, done: rows, total }),
+    );
+    progress({ phase: 'done', detail: 'import finished', done: total, total });
+    return report;
+  }
 }
 
 /**
@@ -860,5 +871,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
  * journal or fsyncs until the end. Re-imports into an existing project go through importRegistry.
  */
 export async function importIntoNewProject(path: string, project: NewProjectOptions, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
-  return ProjectFile.build(path, project, (fresh) => importRegistry(fresh, profile, paths, options));
+  const writer = startBuildWriter(path, project);
+  try {
+    return await runImport(null, profile, paths, options, writer);
+  } catch (error) {
+    // A file the import could not read, or a cancel: the writer rolls back and leaves no file.
+    await writer.abort();
+    throw error;
+  }
 }
