@@ -17,9 +17,9 @@ import { ProjectFile, refuseExisting, sqliteCode, type NewProjectOptions } from 
 import type { AddressRecord, BuildingRecord, FloorRecord, StairwellRecord, UnitRecord } from '../project/records.js';
 import { ADDRESS_BUILDING, ADDRESS_TEXT, addressRow, BUILDING_ADDRESS, buildingRow, floorRow, RegistryStore, stairwellRow, unitRow, type AddressRow, type BuildingRow } from '../project/registry-store.js';
 import { shorterThenEarlier } from './naming.js';
-import { spawnImportWorker } from './worker-url.js';
+import { spawnBuildWriterWorker } from './worker-url.js';
 
-/** What a writer thread is started with (import-worker.ts tells it from the other jobs by its kind). */
+/** What a writer thread is started with. */
 export interface BuildWriterData {
   kind: 'build-writer';
 }
@@ -84,7 +84,7 @@ let nextJob = 1;
 export function startBuildWriter(path: string, project: NewProjectOptions): BuildWriter {
   // Said at once (the writer checks again when it creates the file), not after every input has been read.
   refuseExisting(path);
-  const worker = spare ?? spawnImportWorker({ kind: 'build-writer' } satisfies BuildWriterData);
+  const worker = spare ?? spawnBuildWriterWorker();
   spare = null;
   worker.ref();
   const job = nextJob++;

@@ -6,7 +6,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../common/errors.js';
 import { ProjectFile } from '../project/project-file.js';
-import { serveBuildWriter, type BuildWriterData } from './build-writer.js';
 import { importRegistry } from './importer.js';
 import { tileAfterChange } from '../tiler/after-import.js';
 import type { Profile } from './profile.js';
@@ -60,9 +59,7 @@ async function runRegistryImport(data: ImportWorkerData): Promise<void> {
   }
 }
 
-// Tile imports and the new-project writer run in this same worker module (one bundle per host), told apart by
-// their data.
-const data = workerData as ImportWorkerData | TileImportWorkerData | BuildWriterData;
+// Tile imports run in this same worker module (one bundle per host), told apart by their data.
+const data = workerData as ImportWorkerData | TileImportWorkerData;
 if ('kind' in data && data.kind === 'tiles') await runTileImport(data, (message) => parentPort!.postMessage(message));
-else if ('kind' in data && data.kind === 'build-writer') serveBuildWriter(parentPort!);
 else await runRegistryImport(data as ImportWorkerData);
