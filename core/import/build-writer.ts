@@ -16,6 +16,7 @@ import { StoreyError, toErrorPayload, type ErrorPayload } from '../../common/err
 import { ProjectFile, refuseExisting, sqliteCode, type NewProjectOptions } from '../project/project-file.js';
 import type { AddressRecord, BuildingRecord, FloorRecord, StairwellRecord, UnitRecord } from '../project/records.js';
 import { ADDRESS_BUILDING, ADDRESS_TEXT, addressRow, BUILDING_ADDRESS, buildingRow, floorRow, RegistryStore, stairwellRow, unitRow, type AddressRow, type BuildingRow } from '../project/registry-store.js';
+import { readFootprintFile, type FootprintFile, type FootprintFileRequest } from './footprint-reader.js';
 import { shorterThenEarlier } from './naming.js';
 import { spawnBuildWriterWorker } from './worker-url.js';
 
@@ -59,11 +60,19 @@ type ToWriter =
   | { job: number; type: 'start'; path: string; project: NewProjectOptions; cancel: SharedArrayBuffer }
   | { job: number; type: 'rows'; table: RecordTable; rows: unknown[] }
   | { job: number; type: 'finish'; finish: BuildFinish }
+  | { job: number; type: 'footprints'; request: number; file: FootprintFileRequest }
   | { job: number; type: 'abort' };
-type FromWriter = { job: number; type: 'written'; rows: number; table: RecordTable } | { job: number; type: 'done' } | { job: number; type: 'failed'; error: ErrorPayload };
+type FromWriter =
+  | { job: number; type: 'written'; rows: number; table: RecordTable }
+  | { job: number; type: 'footprints'; request: number; file: FootprintFile }
+  | { job: number; type: 'footprints-failed'; request: number; error: ErrorPayload }
+  | { job: number; type: 'done' }
+  | { job: number; type: 'failed'; error: ErrorPayload };
 
 /** The import thread's handle on one build. */
 export interface BuildWriter {
+  /** The footprint files the writer thread was asked to read, in the order asked (see startBuildWriter). */
+  footprints: Array<Promise<FootprintFile>>;
   /** Hands over one kind's finished records (in the order they are to be written). */
   rows<T extends RecordTable>(table: T, records: Iterable<RecordsOf[T]>): void;
   /**
@@ -80,8 +89,12 @@ const ROWS_PER_MESSAGE = 500;
 let spare: Worker | null = null;
 let nextJob = 1;
 
-/** Starts building a new project at path on the writer thread (the file must not exist yet). */
-export function startBuildWriter(path: string, project: NewProjectOptions): BuildWriter {
+/**
+ * Starts building a new project at path on the writer thread (the file must not exist yet). The footprint files
+ * are read there first, before the file is even created: they are what the import thread needs soonest, and the
+ * writer has nothing to write until the buildings are joined (footprint-reader.ts).
+ */
+export function startBuildWriter(path: string, project: NewProjectOptions, footprintFiles: FootprintFileRequest[] = []): BuildWriter {
   // Said at once (the writer checks again when it creates the file), not after every input has been read.
   refuseExisting(path);
   const worker = spare ?? spawnBuildWriterWorker();
@@ -94,6 +107,7 @@ export function startBuildWriter(path: string, project: NewProjectOptions): Buil
   let written = 0;
   let writing: RecordTable = 'buildings';
   let hearWritten: ((rows: number, table: RecordTable) => void) | null = null;
+  const footprintRequests = new Map<number, { resolve: (file: FootprintFile) => void; reject: (error: Error) => void }>();
   const settle = (error: StoreyError | Error | null) => {
     if (settled) return;
     settled = { error };
@@ -106,10 +120,17 @@ export function startBuildWriter(path: string, project: NewProjectOptions): Buil
       spare = worker;
     } else void worker.terminate();
     waiting?.();
+    for (const request of footprintRequests.values()) request.reject(error ?? new Error('The new project was finished before a footprint file was read.'));
+    footprintRequests.clear();
   };
   const onMessage = (message: FromWriter) => {
     if (message.job !== job) return;
-    if (message.type === 'written') {
+    if (message.type === 'footprints' || message.type === 'footprints-failed') {
+      const request = footprintRequests.get(message.request);
+      footprintRequests.delete(message.request);
+      if (message.type === 'footprints') request?.resolve(message.file);
+      else request?.reject(new StoreyError(message.error.code, message.error.message));
+    } else if (message.type === 'written') {
       written = message.rows;
       writing = message.table;
       hearWritten?.(written, writing);
@@ -130,8 +151,16 @@ export function startBuildWriter(path: string, project: NewProjectOptions): Buil
       if (settled) check();
       else waiting = check;
     });
+  const footprints = footprintFiles.map((file, request) => {
+    const read = new Promise<FootprintFile>((resolve, reject) => footprintRequests.set(request, { resolve, reject }));
+    // Awaited when the footprints are joined; a failure that stops the import before then is not waited for.
+    read.catch(() => undefined);
+    send({ job, type: 'footprints', request, file });
+    return read;
+  });
   send({ job, type: 'start', path, project, cancel });
   return {
+    footprints,
     rows(table, records) {
       // In pieces, so the writer starts on the first rows while the rest are made.
       const make = rowOf[table] as (record: RecordsOf[typeof table]) => unknown;
@@ -174,6 +203,14 @@ export function startBuildWriter(path: string, project: NewProjectOptions): Buil
 export function serveBuildWriter(port: { on(event: 'message', listener: (message: ToWriter) => void): unknown; postMessage(message: FromWriter): void }): void {
   let current: { job: number; queue: ToWriter[]; wake: (() => void) | null } | null = null;
   port.on('message', (message) => {
+    if (message.type === 'footprints') {
+      // Before the build of its job starts (see startBuildWriter); the file is read whole here, in one go.
+      readFootprintFile(message.file).then(
+        (file) => port.postMessage({ job: message.job, type: 'footprints', request: message.request, file }),
+        (error: unknown) => port.postMessage({ job: message.job, type: 'footprints-failed', request: message.request, error: toErrorPayload(error) }),
+      );
+      return;
+    }
     if (message.type === 'start') {
       current = { job: message.job, queue: [], wake: null };
       const job = current;

@@ -223,7 +223,7 @@ export interface AddressRow {
 }
 
 export function buildingRow(b: BuildingRecord): BuildingRow {
-  const footprint = b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null;
+  const footprint = b.footprintBlob ?? (b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null);
   return {
     values: [
       b.registryId,
