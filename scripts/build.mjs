@@ -53,7 +53,7 @@ const nodeCommon = {
 async function buildCli() {
   await build({
     ...nodeCommon,
-    entryPoints: { storey: join(root, 'cli/storey.ts'), 'import-worker': join(root, 'core/import/import-worker.ts'), 'build-writer-worker': join(root, 'core/import/build-writer-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
+    entryPoints: { storey: join(root, 'cli/storey.ts'), 'import-worker': join(root, 'core/import/import-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
     outdir: join(dist, 'cli'),
     outExtension: { '.js': '.mjs' },
     format: 'esm',
@@ -73,7 +73,7 @@ async function buildDesktop() {
   });
   await build({
     ...nodeCommon,
-    entryPoints: { 'import-worker': join(root, 'core/import/import-worker.ts'), 'build-writer-worker': join(root, 'core/import/build-writer-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
+    entryPoints: { 'import-worker': join(root, 'core/import/import-worker.ts'), 'sync-worker': join(root, 'core/api/sync-worker.ts') },
     outdir: join(dist, 'desktop'),
     outExtension: { '.js': '.mjs' },
     format: 'esm',

@@ -8,17 +8,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ImportProgress, ImportReport } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
-import { decodePolygons, type Polygon } from '../project/gpkg-geometry.js';
-import { ProjectFile, refuseExisting, type NewProjectOptions } from '../project/project-file.js';
+import type { Polygon } from '../project/gpkg-geometry.js';
+import { ProjectFile, type NewProjectOptions } from '../project/project-file.js';
 import type { AddressRecord, Attributes, BuildingRecord, FloorRecord, HeightSource, StairwellRecord, UnitRecord } from '../project/records.js';
 import { RegistryStore } from '../project/registry-store.js';
 import { readCityJson, type CityBuilding } from './cityjson.js';
 import { transformToWgs84, type Transform } from './crs.js';
 import { footprintFromGeoJson, GeometryProblem, mergeFootprintParts } from './geometry.js';
 import { matchesPattern, type Profile, type ProfileInput } from './profile.js';
-import { startBuildWriter, type BuildWriter } from './build-writer.js';
-import type { FootprintFile } from './footprint-reader.js';
-import { shorterThenEarlier } from './naming.js';
 import { PlacedRow, readCsv, readGeoJson, readNdjson, type RowProblem, type SourceRow } from './readers.js';
 
 export interface ImportOptions {
@@ -110,6 +107,35 @@ export function assignInputs(profile: Profile, files: string[]): { assigned: Arr
 // code): half the time of a charCodeAt loop over 20,000 UUIDs. Any code unit from U+0080 up may have a lower case.
 const mayHaveUpperCase = /[A-Z\u0080-\uffff]/;
 const lc = (value: string): string => (mayHaveUpperCase.test(value) ? value.toLowerCase() : value);
+
+/** SQLite's order for `ORDER BY length(text), text` (characters, then BINARY: UTF-8 bytes, i.e. code points). */
+function shorterThenEarlier(a: string, b: string): boolean {
+  const la = codePointLength(a);
+  const lb = codePointLength(b);
+  if (la !== lb) return la < lb;
+  for (let i = 0; i < a.length; ) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(i)!;
+    if (ca !== cb) return ca < cb;
+    i += ca > 0xffff ? 2 : 1;
+  }
+  return false;
+}
+
+function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        i++;
+      }
+    }
+  }
+  return length;
+}
 
 const numericText = /^-?(0|[1-9]\d{0,8})(\.\d+)?$/;
 
@@ -229,15 +255,15 @@ function levelOfLabel(label: string | null, levels: Record<string, number>): num
 }
 
 /** True when the table holds at least one record already (an import into an existing project). */
-function hasRows(project: ProjectFile | null, table: string): project is ProjectFile {
-  return project !== null && project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
+function hasRows(project: ProjectFile, table: string): boolean {
+  return project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
 }
 
 /**
  * Finds a floor or stairwell by registry id (case-insensitively) in this import, else already in the project, and
  * the building it belongs to.
  */
-function memberResolver(project: ProjectFile | null, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
+function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
   const existing = hasRows(project, table) ? project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`) : null;
   // A record of this import is handed out as it is (callers only read it): no copy per lookup.
   return (key: string): { readonly registryId: string; readonly buildingId: string } | undefined => {
@@ -250,16 +276,7 @@ function memberResolver(project: ProjectFile | null, table: 'floors' | 'stairwel
 }
 
 export async function importRegistry(project: ProjectFile, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
-  return runImport(project, profile, paths, options, null);
-}
-
-/**
- * The import itself. Into an open project (`writer` null) the records are written at the end in one transaction;
- * into a new one (`project` null: its tables are empty) each kind's records go to the writer thread as soon as they
- * are final, so SQLite writes while the later kinds are read and joined (build-writer.ts).
- */
-async function runImport(project: ProjectFile | null, profile: Profile, paths: string[], options: ImportOptions, newProject: { path: string; options: NewProjectOptions } | null): Promise<ImportReport> {
-  if (project?.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
+  if (project.readOnly) throw new StoreyError('READ_ONLY', `${project.fileName} is open read-only; an import needs write access.`);
   const started = Date.now();
   const progress = (p: ImportProgress) => options.onProgress?.(p);
   const checkCancelled = () => {
@@ -282,552 +299,541 @@ async function runImport(project: ProjectFile | null, profile: Profile, paths: s
     stats: { file: basename(path), kind: input.kind, rowsRead: 0, rowsFiltered: 0, rowsSkipped: 0 },
   }));
   const readProblems = new Map<LoadedInput, RowProblem[]>();
-  const crsLabel = (item: LoadedInput) => `${basename(item.path)} (profile input ${item.input.match})`;
-  // Into a new project the writer thread reads the GeoJSON footprints meanwhile: it has nothing to write yet, and
-  // they are the largest input. Awaited when the footprints are joined.
-  const preparedFootprints = new Map<LoadedInput, Promise<FootprintFile>>();
-  let writer: BuildWriter | null = null;
-  if (newProject) {
-    const geojsonFootprints = loaded.filter((item) => item.input.kind === 'footprints' && item.input.format === 'geojson');
-    writer = startBuildWriter(
-      newProject.path,
-      newProject.options,
-      geojsonFootprints.map((item) => ({ path: item.path, columns: item.fields.referencedColumns(), crs: item.input.crs, noDataHeights: profile.noDataHeights, label: crsLabel(item) })),
-    );
-    geojsonFootprints.forEach((item, i) => preparedFootprints.set(item, writer!.footprints[i]!));
-  }
-  try {
-    return await joinAndWrite();
-  } catch (error) {
-    // A file the import could not read, or a cancel: the writer rolls back and leaves no file.
-    await writer?.abort();
-    throw error;
-  }
-
-  async function joinAndWrite(): Promise<ImportReport> {
-    let filesRead = 0;
-    const readInput = async (item: LoadedInput): Promise<void> => {
-      checkCancelled();
-      const { path, input, fields, stats } = item;
-      const name = stats.file;
-      progress({ phase: 'reading', detail: name, done: filesRead, total: assigned.length });
-      const problems: RowProblem[] = [];
-      readProblems.set(item, problems);
-      if (input.format === 'cityjson') {
-        item.city = await readCityJson(path, input.crs, problems);
-        stats.rowsRead = item.city.length;
+  let filesRead = 0;
+  const readInput = async (item: LoadedInput): Promise<void> => {
+    checkCancelled();
+    const { path, input, fields, stats } = item;
+    const name = stats.file;
+    progress({ phase: 'reading', detail: name, done: filesRead, total: assigned.length });
+    const problems: RowProblem[] = [];
+    readProblems.set(item, problems);
+    if (input.format === 'cityjson') {
+      item.city = await readCityJson(path, input.crs, problems);
+      stats.rowsRead = item.city.length;
+    } else {
+      // Readers keep only the columns the profile uses, and note the columns the file has for the check below.
+      const columns = fields.referencedColumns();
+      const seen = new Set<string>();
+      const options = { columns, seen };
+      let source: AsyncIterable<SourceRow[]> | SourceRow[][];
+      if (input.format === 'geojson') {
+        const doc = await readGeoJson(path, options);
+        item.crs = doc.crs ?? input.crs ?? 'EPSG:4326';
+        source = [doc.rows];
       } else {
-        // Readers keep only the columns the profile uses, and note the columns the file has for the check below.
-        const columns = fields.referencedColumns();
-        const seen = new Set<string>();
-        const options = { columns, seen };
-        let source: AsyncIterable<SourceRow[]> | SourceRow[][];
-        const prepared = preparedFootprints.get(item);
-        if (prepared) {
-          const file = await prepared;
-          item.crs = file.crs;
-          for (const column of file.seen) seen.add(column);
-          source = [file.features.map((f, i) => new PlacedRow(name, 'feature', i + 1, f.values, undefined, f.footprint))];
-        } else if (input.format === 'geojson') {
-          const doc = await readGeoJson(path, options);
-          item.crs = doc.crs ?? input.crs ?? 'EPSG:4326';
-          source = [doc.rows];
-        } else {
-          item.crs = input.crs;
-          source = input.format === 'csv' ? readCsv(path, input.delimiter, problems, options) : readNdjson(path, problems, options);
+        item.crs = input.crs;
+        source = input.format === 'csv' ? readCsv(path, input.delimiter, problems, options) : readNdjson(path, problems, options);
+      }
+      for await (const batch of source) {
+        stats.rowsRead += batch.length;
+        for (const row of batch) {
+          if (fields.keep(row)) item.rows.push(row);
+          else stats.rowsFiltered++;
         }
-        for await (const batch of source) {
-          stats.rowsRead += batch.length;
-          for (const row of batch) {
-            if (fields.keep(row)) item.rows.push(row);
-            else stats.rowsFiltered++;
-          }
-          checkCancelled();
-          progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: filesRead, total: assigned.length });
-        }
-        if (stats.rowsRead > 0) {
-          const missing = columns.filter((c) => !seen.has(c));
-          if (missing.length) {
-            throw new StoreyError(
-              'BAD_INPUT',
-              `${name} has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the profile "${profile.name}" needs for ${input.kind}. Its columns are: ${[...seen].slice(0, 40).join(', ')}.`,
-            );
-          }
+        checkCancelled();
+        progress({ phase: 'reading', detail: `${name}: ${stats.rowsRead} rows`, done: filesRead, total: assigned.length });
+      }
+      if (stats.rowsRead > 0) {
+        const missing = columns.filter((c) => !seen.has(c));
+        if (missing.length) {
+          throw new StoreyError(
+            'BAD_INPUT',
+            `${name} has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the profile "${profile.name}" needs for ${input.kind}. Its columns are: ${[...seen].slice(0, 40).join(', ')}.`,
+          );
         }
       }
-      stats.rowsSkipped += problems.length;
-      filesRead++;
-    };
-    /** The inputs of one kind, read now if they were not yet. */
-    const ofKind = async (kind: ProfileInput['kind']): Promise<LoadedInput[]> => {
-      const items = loaded.filter((l) => l.input.kind === kind);
-      for (const item of items) if (!readProblems.has(item)) await readInput(item);
-      return items;
-    };
-    /** Lets the rows of one kind go once they are all in records. */
-    const release = (items: LoadedInput[]) => {
-      for (const item of items) {
-        item.rows = [];
-        item.city = undefined;
-      }
-    };
-    /** A row that cannot be used: counted under its reason (a problem or a failed join) and against its file. */
-    const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string | Placed) => {
-      tally.add(reason, where);
-      item.stats.rowsSkipped++;
-    };
-    // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
-    // a re-import in another case updates it instead of adding a twin.
-    // Tables still empty (a new project) cannot hold a spelling, so their ids are not looked up row by row.
-    const spelling = new Map(
-      (['buildings', 'floors', 'stairwells', 'units', 'addresses'] as const).map((table) => [
-        table,
-        hasRows(project, table) ? project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck() : null,
-      ]),
-    );
-    const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string => {
-      const lookup = spelling.get(table);
-      return lookup ? ((lookup.get(lc(id)) as string | undefined) ?? id) : id;
-    };
-    const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', crsLabel(item));
+    }
+    stats.rowsSkipped += problems.length;
+    filesRead++;
+  };
+  /** The inputs of one kind, read now if they were not yet. */
+  const ofKind = async (kind: ProfileInput['kind']): Promise<LoadedInput[]> => {
+    const items = loaded.filter((l) => l.input.kind === kind);
+    for (const item of items) if (!readProblems.has(item)) await readInput(item);
+    return items;
+  };
+  /** Lets the rows of one kind go once they are all in records. */
+  const release = (items: LoadedInput[]) => {
+    for (const item of items) {
+      item.rows = [];
+      item.city = undefined;
+    }
+  };
+  /** A row that cannot be used: counted under its reason (a problem or a failed join) and against its file. */
+  const skipRow = (item: LoadedInput, tally: Tally, reason: string, where: string | Placed) => {
+    tally.add(reason, where);
+    item.stats.rowsSkipped++;
+  };
+  // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
+  // a re-import in another case updates it instead of adding a twin.
+  // Tables still empty (a new project) cannot hold a spelling, so their ids are not looked up row by row.
+  const spelling = new Map(
+    (['buildings', 'floors', 'stairwells', 'units', 'addresses'] as const).map((table) => [
+      table,
+      hasRows(project, table) ? project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck() : null,
+    ]),
+  );
+  const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string => {
+    const lookup = spelling.get(table);
+    return lookup ? ((lookup.get(lc(id)) as string | undefined) ?? id) : id;
+  };
+  const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', `${basename(item.path)} (profile input ${item.input.match})`);
 
-    // 2. Join.
-    progress({ phase: 'joining', detail: 'ground heights and footprints', done: 0, total: 1 });
-    const groundHeights = new Map<string, { height: number | null; point: [number, number] | null }>();
-    const groundInputs = await ofKind('groundHeights');
-    for (const item of groundInputs) {
-      const transform = item.rows.some((r) => item.fields.column('x') && r.values[item.fields.column('x')!] != null) ? transformFor(item) : null;
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        if (!id) {
-          skipRow(item, skipped, 'ground height row without an id', row);
-          continue;
-        }
-        const x = item.fields.number(row, 'x');
-        const y = item.fields.number(row, 'y');
-        groundHeights.set(lc(id), { height: item.fields.number(row, 'height'), point: transform && x !== null && y !== null ? transform(x, y) : null });
+  // 2. Join.
+  progress({ phase: 'joining', detail: 'ground heights and footprints', done: 0, total: 1 });
+  const groundHeights = new Map<string, { height: number | null; point: [number, number] | null }>();
+  const groundInputs = await ofKind('groundHeights');
+  for (const item of groundInputs) {
+    const transform = item.rows.some((r) => item.fields.column('x') && r.values[item.fields.column('x')!] != null) ? transformFor(item) : null;
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipRow(item, skipped, 'ground height row without an id', row);
+        continue;
+      }
+      const x = item.fields.number(row, 'x');
+      const y = item.fields.number(row, 'y');
+      groundHeights.set(lc(id), { height: item.fields.number(row, 'height'), point: transform && x !== null && y !== null ? transform(x, y) : null });
+    }
+  }
+
+  release(groundInputs);
+
+  interface Footprint {
+    id: string;
+    place: Placed;
+    polygons: Polygon[];
+    roofZ: number | null;
+    groundZ: number | null;
+    attributes: Attributes;
+  }
+  const footprints = new Map<string, Footprint>();
+  const footprintInputs = await ofKind('footprints');
+  for (const item of footprintInputs) {
+    const transform = transformFor(item);
+    for (const row of item.rows) {
+      const id = item.fields.text(row, 'building') ?? item.fields.id(row);
+      if (!id) {
+        skipRow(item, skipped, 'footprint without a building id', row);
+        continue;
+      }
+      let shape;
+      try {
+        shape = footprintFromGeoJson(row.geometry, transform, profile.noDataHeights);
+      } catch (error) {
+        if (!(error instanceof GeometryProblem)) throw error;
+        skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row);
+        continue;
+      }
+      const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
+      const key = lc(id);
+      const existing = footprints.get(key);
+      if (existing) {
+        // Several polygons for one building id: parts of one building, merged into a valid multipolygon.
+        const merged = mergeFootprintParts([...existing.polygons, ...shape.polygons]);
+        existing.polygons = merged.polygons;
+        if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row);
+        if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
+        joins.add('footprints sharing a building id (merged into one multipolygon)', row);
+      } else {
+        // The place is kept without the row, so the row's parsed geometry can go with the file's other rows.
+        footprints.set(key, { id, place: placeOf(row), polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
       }
     }
+  }
+  release(footprintInputs);
 
-    release(groundInputs);
+  const buildings = new Map<string, BuildingRecord>();
+  const floorsAboveGroundOf = new Map<string, number>();
+  const labelOf = (role: string, code: string | null) => (code === null ? null : profile.valueLabels[role]?.[code] ?? code);
+  const useCategoryOf = (code: string | null) => (code === null ? 'unknown' : profile.useCategories[code] ?? 'unknown');
+  const heightFrom = (roofZ: number | null, groundZ: number | null, explicit: number | null, floorCount: number | null): { heightMeters: number; heightSource: HeightSource } => {
+    if (explicit !== null && explicit > 0) return { heightMeters: explicit, heightSource: 'measured' };
+    if (roofZ !== null && groundZ !== null && roofZ - groundZ > 0.5) return { heightMeters: Math.round((roofZ - groundZ) * 100) / 100, heightSource: 'measured' };
+    if (floorCount !== null && floorCount > 0) return { heightMeters: floorCount * profile.storeyHeightMeters, heightSource: 'floors' };
+    return { heightMeters: profile.defaultHeightMeters, heightSource: 'default' };
+  };
 
-    interface Footprint {
-      id: string;
-      place: Placed;
-      polygons: Polygon[];
-      /** The polygons already encoded (footprint-reader.ts); `polygons` is then empty. */
-      blob: Uint8Array | null;
-      roofZ: number | null;
-      groundZ: number | null;
-      attributes: Attributes;
-    }
-    const partsOf = (f: { polygons: Polygon[]; blob: Uint8Array | null }) => (f.blob ? decodePolygons(f.blob) : f.polygons);
-    const footprints = new Map<string, Footprint>();
-    // While the writer thread reads the footprints, the inputs joined after them are read here (their rows then live
-    // a little longer: a few MB).
-    if (preparedFootprints.size > 0) {
-      for (const kind of ['floors', 'buildings', 'stairwells', 'units', 'addresses'] as const) await ofKind(kind);
-    }
-    const footprintInputs = await ofKind('footprints');
-    for (const item of footprintInputs) {
-      const transform = preparedFootprints.has(item) ? null : transformFor(item);
-      for (const row of item.rows) {
-        const id = item.fields.text(row, 'building') ?? item.fields.id(row);
-        if (!id) {
-          skipRow(item, skipped, 'footprint without a building id', row);
-          continue;
-        }
-        let shape: { polygons: Polygon[]; blob: Uint8Array | null; zMax: number | null };
-        const prepared = row instanceof PlacedRow ? row.footprint : undefined;
-        if (prepared && 'problem' in prepared) {
-          skipRow(item, skipped, `footprint geometry rejected: ${prepared.problem}`, row);
-          continue;
-        }
-        if (prepared) shape = { polygons: [], blob: prepared.blob, zMax: prepared.zMax };
-        else {
-          try {
-            const read = footprintFromGeoJson(row.geometry, transform!, profile.noDataHeights);
-            shape = { polygons: read.polygons, blob: null, zMax: read.zValues.length ? Math.max(...read.zValues) : null };
-          } catch (error) {
-            if (!(error instanceof GeometryProblem)) throw error;
-            skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row);
-            continue;
-          }
-        }
-        const roofZ = item.fields.number(row, 'roofHeight') ?? shape.zMax;
-        const key = lc(id);
-        const existing = footprints.get(key);
-        if (existing) {
-          // Several polygons for one building id: parts of one building, merged into a valid multipolygon.
-          const merged = mergeFootprintParts([...partsOf(existing), ...partsOf(shape)]);
-          existing.polygons = merged.polygons;
-          existing.blob = null;
-          if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row);
-          if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
-          joins.add('footprints sharing a building id (merged into one multipolygon)', row);
-        } else {
-          // The place is kept without the row, so the row's parsed geometry can go with the file's other rows.
-          footprints.set(key, { id, place: placeOf(row), polygons: shape.polygons, blob: shape.blob, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
-        }
+  // Floors first counted per building, so a register without a floor count still gets a height from its storeys.
+  for (const item of await ofKind('floors')) {
+    for (const row of item.rows) {
+      const building = item.fields.text(row, 'building');
+      const level = item.fields.number(row, 'level') ?? levelOfLabel(item.fields.text(row, 'label'), profile.levels);
+      if (building && level !== null && level >= 0) {
+        const key = lc(building);
+        floorsAboveGroundOf.set(key, (floorsAboveGroundOf.get(key) ?? 0) + 1);
       }
     }
-    release(footprintInputs);
+  }
 
-    const buildings = new Map<string, BuildingRecord>();
-    const floorsAboveGroundOf = new Map<string, number>();
-    const labelOf = (role: string, code: string | null) => (code === null ? null : profile.valueLabels[role]?.[code] ?? code);
-    const useCategoryOf = (code: string | null) => (code === null ? 'unknown' : profile.useCategories[code] ?? 'unknown');
-    const heightFrom = (roofZ: number | null, groundZ: number | null, explicit: number | null, floorCount: number | null): { heightMeters: number; heightSource: HeightSource } => {
-      if (explicit !== null && explicit > 0) return { heightMeters: explicit, heightSource: 'measured' };
-      if (roofZ !== null && groundZ !== null && roofZ - groundZ > 0.5) return { heightMeters: Math.round((roofZ - groundZ) * 100) / 100, heightSource: 'measured' };
-      if (floorCount !== null && floorCount > 0) return { heightMeters: floorCount * profile.storeyHeightMeters, heightSource: 'floors' };
-      return { heightMeters: profile.defaultHeightMeters, heightSource: 'default' };
-    };
-
-    // Floors first counted per building, so a register without a floor count still gets a height from its storeys.
-    for (const item of await ofKind('floors')) {
-      for (const row of item.rows) {
-        const building = item.fields.text(row, 'building');
-        const level = item.fields.number(row, 'level') ?? levelOfLabel(item.fields.text(row, 'label'), profile.levels);
-        if (building && level !== null && level >= 0) {
-          const key = lc(building);
-          floorsAboveGroundOf.set(key, (floorsAboveGroundOf.get(key) ?? 0) + 1);
-        }
+  const usedFootprints = new Set<string>();
+  const buildingInputs = await ofKind('buildings');
+  for (const item of buildingInputs) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipRow(item, skipped, 'building without an id', row);
+        continue;
       }
-    }
-
-    const usedFootprints = new Set<string>();
-    const buildingInputs = await ofKind('buildings');
-    for (const item of buildingInputs) {
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        if (!id) {
-          skipRow(item, skipped, 'building without an id', row);
-          continue;
-        }
-        const key = lc(id);
-        if (buildings.has(key)) {
-          skipRow(item, skipped, 'building id seen before in this import (first row kept)', row);
-          continue;
-        }
-        const footprint = footprints.get(key);
-        if (footprint) usedFootprints.add(key);
-        else joins.add('registry buildings without a footprint (imported without geometry)', row);
-        const groundKey = item.fields.text(row, 'groundHeightKey');
-        const ground = groundKey ? groundHeights.get(lc(groundKey)) : undefined;
-        if (groundKey && !ground) joins.add('buildings whose ground-height key is not in the ground heights', row);
-        const groundZ = item.fields.number(row, 'groundHeight') ?? ground?.height ?? footprint?.groundZ ?? null;
-        const roofZ = item.fields.number(row, 'roofHeight') ?? footprint?.roofZ ?? null;
-        const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(key) ?? null;
-        const useCode = item.fields.text(row, 'use');
-        buildings.set(key, {
-          registryId: canonicalId('buildings', id),
-          footprint: footprint?.polygons ?? [],
-          footprintBlob: footprint?.blob ?? null,
-          name: item.fields.text(row, 'name'),
-          address: item.fields.text(row, 'address'),
-          useCode,
-          useLabel: labelOf('use', useCode),
-          useCategory: useCategoryOf(useCode),
-          yearBuilt: item.fields.number(row, 'yearBuilt'),
-          floorCount,
-          dwellingCount: item.fields.number(row, 'dwellingCount'),
-          floorAreaSquareMeters: item.fields.number(row, 'floorArea'),
-          groundHeightMeters: groundZ,
-          ...heightFrom(roofZ, groundZ, item.fields.number(row, 'height'), floorCount),
-          attributes: item.fields.attributes(row, footprint?.attributes),
-        });
+      const key = lc(id);
+      if (buildings.has(key)) {
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', row);
+        continue;
       }
-    }
-    // Addresses without a building of their own find one through its ground-height key (a house number): the first
-    // registry row naming that key, worked out now so the building rows can go.
-    const buildingByGroundKey = new Map<string, string>();
-    for (const item of buildingInputs) {
-      for (const row of item.rows) {
-        const key = item.fields.text(row, 'groundHeightKey');
-        const id = item.fields.id(row);
-        if (!key || !id) continue;
-        const lower = lc(key);
-        if (!buildingByGroundKey.has(lower)) buildingByGroundKey.set(lower, buildings.get(lc(id))?.registryId ?? id);
-      }
-    }
-    release(buildingInputs);
-    const hasRegistry = buildingInputs.length > 0;
-    for (const [key, footprint] of footprints) {
-      if (usedFootprints.has(key)) continue;
-      if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.place);
-      const floorCount = floorsAboveGroundOf.get(key) ?? null;
+      const footprint = footprints.get(key);
+      if (footprint) usedFootprints.add(key);
+      else joins.add('registry buildings without a footprint (imported without geometry)', row);
+      const groundKey = item.fields.text(row, 'groundHeightKey');
+      const ground = groundKey ? groundHeights.get(lc(groundKey)) : undefined;
+      if (groundKey && !ground) joins.add('buildings whose ground-height key is not in the ground heights', row);
+      const groundZ = item.fields.number(row, 'groundHeight') ?? ground?.height ?? footprint?.groundZ ?? null;
+      const roofZ = item.fields.number(row, 'roofHeight') ?? footprint?.roofZ ?? null;
+      const floorCount = item.fields.number(row, 'floorCount') ?? floorsAboveGroundOf.get(key) ?? null;
+      const useCode = item.fields.text(row, 'use');
       buildings.set(key, {
-        registryId: canonicalId('buildings', footprint.id),
-        footprint: footprint.polygons,
-        footprintBlob: footprint.blob,
-        useCategory: 'unknown',
+        registryId: canonicalId('buildings', id),
+        footprint: footprint?.polygons ?? [],
+        name: item.fields.text(row, 'name'),
+        address: item.fields.text(row, 'address'),
+        useCode,
+        useLabel: labelOf('use', useCode),
+        useCategory: useCategoryOf(useCode),
+        yearBuilt: item.fields.number(row, 'yearBuilt'),
         floorCount,
-        groundHeightMeters: footprint.groundZ,
-        ...heightFrom(footprint.roofZ, footprint.groundZ, null, floorCount),
-        attributes: footprint.attributes,
+        dwellingCount: item.fields.number(row, 'dwellingCount'),
+        floorAreaSquareMeters: item.fields.number(row, 'floorArea'),
+        groundHeightMeters: groundZ,
+        ...heightFrom(roofZ, groundZ, item.fields.number(row, 'height'), floorCount),
+        attributes: item.fields.attributes(row, footprint?.attributes),
       });
     }
-    footprints.clear();
-    const cityInputs = await ofKind('cityModel');
-    for (const item of cityInputs) {
-      for (const city of item.city ?? []) {
-        const row: SourceRow = { where: city.where, values: city.attributes };
-        const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
-        if (id === null || id === undefined) {
-          skipRow(item, skipped, `city object without the id attribute "${item.input.id}"`, city);
-          continue;
-        }
-        const registryId = canonicalId('buildings', String(id));
-        if (buildings.has(lc(registryId))) {
-          skipRow(item, skipped, 'building id seen before in this import (first row kept)', city);
-          continue;
-        }
-        const floorCount = item.fields.number(row, 'floorCount');
-        const useCode = item.fields.text(row, 'use');
-        buildings.set(lc(registryId), {
-          registryId,
-          footprint: city.polygons,
-          name: item.fields.text(row, 'name'),
-          useCode,
-          useLabel: labelOf('use', useCode),
-          useCategory: useCategoryOf(useCode),
-          yearBuilt: item.fields.number(row, 'yearBuilt'),
-          floorCount,
-          groundHeightMeters: city.groundZ,
-          ...heightFrom(city.roofZ, city.groundZ, item.fields.number(row, 'height'), floorCount),
-          attributes: { cityObject: city.key, ...item.fields.attributes(row) },
-        });
-      }
-    }
-    release(cityInputs);
-    // Into a new project the buildings can be written now: the writer names them by their addresses at the end.
-    writer?.rows('buildings', buildings.values());
-
-    // Buildings already in the project can take floors, units and addresses too (an incremental import).
-    const existingBuilding = hasRows(project, 'buildings')
-      ? project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`)
-      : null;
-    // A building of this import is handed out as it is (callers only read it): no copy per lookup.
-    const resolveBuilding = (key: string): { readonly registryId: string; readonly heightMeters: number; readonly heightSource: string; readonly floorCount?: number | null } | undefined => {
+  }
+  // Addresses without a building of their own find one through its ground-height key (a house number): the first
+  // registry row naming that key, worked out now so the building rows can go.
+  const buildingByGroundKey = new Map<string, string>();
+  for (const item of buildingInputs) {
+    for (const row of item.rows) {
+      const key = item.fields.text(row, 'groundHeightKey');
+      const id = item.fields.id(row);
+      if (!key || !id) continue;
       const lower = lc(key);
-      const fresh = buildings.get(lower);
-      if (fresh) return fresh;
-      const row = existingBuilding?.get(lower) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
-      return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
-    };
-
-    progress({ phase: 'joining', detail: 'floors, stairwells, units, addresses', done: 0, total: 1 });
-    const floors = new Map<string, FloorRecord>();
-    const floorInputs = await ofKind('floors');
-    for (const item of floorInputs) {
-      const pending: Array<{ row: SourceRow; record: FloorRecord; level: number | null }> = [];
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        const buildingKey = item.fields.text(row, 'building');
-        if (!id) {
-          skipRow(item, skipped, 'floor without an id', row);
-          continue;
-        }
-        const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
-        if (!building) {
-          skipRow(item, joins, "floors whose building is not in the registry (skipped)", row);
-          continue;
-        }
-        const label = item.fields.text(row, 'label') ?? '';
-        const level = item.fields.number(row, 'level') ?? levelOfLabel(label, profile.levels);
-        pending.push({
-          row,
-          level,
-          record: {
-            registryId: canonicalId('floors', id),
-            buildingId: building.registryId,
-            levelIndex: level ?? 0,
-            label: label || (level !== null ? String(level) : '?'),
-            areaSquareMeters: item.fields.number(row, 'area'),
-            heightMeters: item.fields.number(row, 'height'),
-            attributes: item.fields.attributes(row),
-          },
-        });
-      }
-      // Labels the profile does not know (attics, mezzanines) go above the building's known storeys, in file order.
-      const topOf = new Map<string, number>();
-      for (const p of pending) if (p.level !== null) topOf.set(p.record.buildingId, Math.max(topOf.get(p.record.buildingId) ?? -1, p.level));
-      for (const p of pending) {
-        if (p.level === null) {
-          const level = (topOf.get(p.record.buildingId) ?? -1) + 1;
-          topOf.set(p.record.buildingId, level);
-          p.record.levelIndex = level;
-          joins.add('floor labels the profile does not know (placed above the known storeys)', `${p.row.where} ("${p.record.label}")`);
-        }
-        const building = resolveBuilding(p.record.buildingId)!;
-        const storey = building.heightSource === 'measured' && building.floorCount ? building.heightMeters / building.floorCount : profile.storeyHeightMeters;
-        p.record.heightMeters ??= Math.round(storey * 100) / 100;
-        p.record.baseHeightMeters = Math.round(p.record.levelIndex * storey * 100) / 100;
-        floors.set(lc(p.record.registryId), p.record);
-      }
+      if (!buildingByGroundKey.has(lower)) buildingByGroundKey.set(lower, buildings.get(lc(id))?.registryId ?? id);
     }
-    release(floorInputs);
-    writer?.rows('floors', floors.values());
-    const resolveFloor = memberResolver(project, 'floors', floors);
+  }
+  release(buildingInputs);
+  const hasRegistry = buildingInputs.length > 0;
+  for (const [key, footprint] of footprints) {
+    if (usedFootprints.has(key)) continue;
+    if (hasRegistry) joins.add('footprints without a registry building (imported with footprint only)', footprint.place);
+    const floorCount = floorsAboveGroundOf.get(key) ?? null;
+    buildings.set(key, {
+      registryId: canonicalId('buildings', footprint.id),
+      footprint: footprint.polygons,
+      useCategory: 'unknown',
+      floorCount,
+      groundHeightMeters: footprint.groundZ,
+      ...heightFrom(footprint.roofZ, footprint.groundZ, null, floorCount),
+      attributes: footprint.attributes,
+    });
+  }
+  footprints.clear();
+  const cityInputs = await ofKind('cityModel');
+  for (const item of cityInputs) {
+    for (const city of item.city ?? []) {
+      const row: SourceRow = { where: city.where, values: city.attributes };
+      const id = item.input.id ? item.fields.raw(row, item.input.id) : city.key;
+      if (id === null || id === undefined) {
+        skipRow(item, skipped, `city object without the id attribute "${item.input.id}"`, city);
+        continue;
+      }
+      const registryId = canonicalId('buildings', String(id));
+      if (buildings.has(lc(registryId))) {
+        skipRow(item, skipped, 'building id seen before in this import (first row kept)', city);
+        continue;
+      }
+      const floorCount = item.fields.number(row, 'floorCount');
+      const useCode = item.fields.text(row, 'use');
+      buildings.set(lc(registryId), {
+        registryId,
+        footprint: city.polygons,
+        name: item.fields.text(row, 'name'),
+        useCode,
+        useLabel: labelOf('use', useCode),
+        useCategory: useCategoryOf(useCode),
+        yearBuilt: item.fields.number(row, 'yearBuilt'),
+        floorCount,
+        groundHeightMeters: city.groundZ,
+        ...heightFrom(city.roofZ, city.groundZ, item.fields.number(row, 'height'), floorCount),
+        attributes: { cityObject: city.key, ...item.fields.attributes(row) },
+      });
+    }
+  }
+  release(cityInputs);
 
-    const stairwells = new Map<string, StairwellRecord>();
-    const stairwellByHouseNumber = new Map<string, string>();
-    const stairwellInputs = await ofKind('stairwells');
-    for (const item of stairwellInputs) {
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        const buildingKey = item.fields.text(row, 'building');
-        const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
-        if (!id || !building) {
-          if (!id) skipped.add('stairwell without an id', row);
-          else skipRow(item, joins, 'stairwells whose building is not in the registry (skipped)', row);
-          continue;
-        }
-        const elevator = item.fields.text(row, 'elevator');
-        const houseNumber = item.fields.text(row, 'houseNumberKey');
-        if (houseNumber) stairwellByHouseNumber.set(lc(houseNumber), building.registryId);
-        stairwells.set(lc(id), {
-          registryId: canonicalId('stairwells', id),
+  // Buildings already in the project can take floors, units and addresses too (an incremental import).
+  const existingBuilding = hasRows(project, 'buildings')
+    ? project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`)
+    : null;
+  // A building of this import is handed out as it is (callers only read it): no copy per lookup.
+  const resolveBuilding = (key: string): { readonly registryId: string; readonly heightMeters: number; readonly heightSource: string; readonly floorCount?: number | null } | undefined => {
+    const lower = lc(key);
+    const fresh = buildings.get(lower);
+    if (fresh) return fresh;
+    const row = existingBuilding?.get(lower) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
+    return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
+  };
+
+  progress({ phase: 'joining', detail: 'floors, stairwells, units, addresses', done: 0, total: 1 });
+  const floors = new Map<string, FloorRecord>();
+  const floorInputs = await ofKind('floors');
+  for (const item of floorInputs) {
+    const pending: Array<{ row: SourceRow; record: FloorRecord; level: number | null }> = [];
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      const buildingKey = item.fields.text(row, 'building');
+      if (!id) {
+        skipRow(item, skipped, 'floor without an id', row);
+        continue;
+      }
+      const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
+      if (!building) {
+        skipRow(item, joins, "floors whose building is not in the registry (skipped)", row);
+        continue;
+      }
+      const label = item.fields.text(row, 'label') ?? '';
+      const level = item.fields.number(row, 'level') ?? levelOfLabel(label, profile.levels);
+      pending.push({
+        row,
+        level,
+        record: {
+          registryId: canonicalId('floors', id),
           buildingId: building.registryId,
-          label: item.fields.text(row, 'label'),
-          hasElevator: elevator === null ? null : ['1', 'true', 'yes', 'ja', 'j'].includes(elevator.toLowerCase()),
-          attributes: { ...item.fields.attributes(row), ...(houseNumber ? { houseNumberKey: houseNumber } : {}) },
-        });
-      }
-    }
-    release(stairwellInputs);
-    writer?.rows('stairwells', stairwells.values());
-    const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
-
-    const units = new Map<string, UnitRecord>();
-    const buildingOfAddress = new Map<string, string>();
-    const unitInputs = await ofKind('units');
-    for (const item of unitInputs) {
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        if (!id) {
-          skipRow(item, skipped, 'unit without an id', row);
-          continue;
-        }
-        const floorKey = item.fields.text(row, 'floor');
-        const stairwellKey = item.fields.text(row, 'stairwell');
-        const floor = floorKey ? resolveFloor(floorKey) : undefined;
-        const stairwell = stairwellKey ? resolveStairwell(stairwellKey) : undefined;
-        const buildingKey = item.fields.text(row, 'building');
-        const buildingId = floor?.buildingId ?? stairwell?.buildingId ?? (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined);
-        if (!buildingId) {
-          skipRow(item, joins, 'units with no floor, stairwell or building in the registry (skipped)', row);
-          continue;
-        }
-        if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row);
-        const addressId = item.fields.text(row, 'address');
-        if (addressId) buildingOfAddress.set(lc(addressId), buildingId);
-        const useCode = item.fields.text(row, 'use');
-        units.set(lc(id), {
-          registryId: canonicalId('units', id),
-          buildingId,
-          floorId: floor?.registryId ?? null,
-          stairwellId: stairwell?.registryId ?? null,
-          addressId,
-          useCode,
-          useLabel: useCode === null ? null : profile.valueLabels['unitUse']?.[useCode] ?? labelOf('use', useCode),
+          levelIndex: level ?? 0,
+          label: label || (level !== null ? String(level) : '?'),
           areaSquareMeters: item.fields.number(row, 'area'),
-          rooms: item.fields.number(row, 'rooms'),
+          heightMeters: item.fields.number(row, 'height'),
           attributes: item.fields.attributes(row),
-        });
-      }
+        },
+      });
     }
-
-    writer?.rows('units', units.values());
-    const addresses = new Map<string, AddressRecord>();
-    release(unitInputs);
-    const addressInputs = await ofKind('addresses');
-    for (const item of addressInputs) {
-      const transform = item.crs || item.fields.column('x') || item.fields.column('point') ? transformFor(item) : null;
-      for (const row of item.rows) {
-        const id = item.fields.id(row);
-        if (!id) {
-          skipRow(item, skipped, 'address without an id', row);
-          continue;
-        }
-        const key = lc(id);
-        if (addresses.has(key)) {
-          skipRow(item, skipped, 'address id seen before in this import (first row kept)', row);
-          continue;
-        }
-        const parts = {
-          street: item.fields.text(row, 'street'),
-          houseNumber: item.fields.text(row, 'houseNumber'),
-          floorLabel: item.fields.text(row, 'floor'),
-          door: item.fields.text(row, 'door'),
-          postcode: item.fields.text(row, 'postcode'),
-          city: item.fields.text(row, 'city'),
-        };
-        // The text is composed from the parts only when the row has none of its own.
-        const fullText =
-          item.fields.text(row, 'text') ??
-          [
-            [parts.street, parts.houseNumber].filter(Boolean).join(' '),
-            [parts.floorLabel ? `${parts.floorLabel}.` : null, parts.door].filter(Boolean).join(' '),
-            [parts.postcode, parts.city].filter(Boolean).join(' '),
-          ].filter((s) => s !== '').join(', ');
-        if (!fullText) {
-          skipRow(item, skipped, 'address without text or parts to build it from', row);
-          continue;
-        }
-        let point: [number, number] | null = null;
-        const x = item.fields.number(row, 'x');
-        const y = item.fields.number(row, 'y');
-        const wkt = item.fields.text(row, 'point');
-        if (transform && x !== null && y !== null) point = transform(x, y);
-        else if (transform && wkt) {
-          const xy = parseWktPoint(wkt);
-          if (xy) point = transform(xy[0], xy[1]);
-        }
-        const houseKey = item.fields.text(row, 'houseNumberKey');
-        const houseLower = houseKey ? lc(houseKey) : null;
-        if (!point && houseLower) point = groundHeights.get(houseLower)?.point ?? null;
-        const buildingKey = item.fields.text(row, 'building');
-        const buildingId =
-          (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined) ??
-          buildingOfAddress.get(key) ??
-          (houseLower ? stairwellByHouseNumber.get(houseLower) ?? buildingByGroundKey.get(houseLower) : undefined) ??
-          null;
-        if (!buildingId) joins.add('addresses not linked to a building', row);
-        if (!point) joins.add('addresses without a position', row);
-        addresses.set(key, { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
+    // Labels the profile does not know (attics, mezzanines) go above the building's known storeys, in file order.
+    const topOf = new Map<string, number>();
+    for (const p of pending) if (p.level !== null) topOf.set(p.record.buildingId, Math.max(topOf.get(p.record.buildingId) ?? -1, p.level));
+    for (const p of pending) {
+      if (p.level === null) {
+        const level = (topOf.get(p.record.buildingId) ?? -1) + 1;
+        topOf.set(p.record.buildingId, level);
+        p.record.levelIndex = level;
+        joins.add('floor labels the profile does not know (placed above the known storeys)', `${p.row.where} ("${p.record.label}")`);
       }
+      const building = resolveBuilding(p.record.buildingId)!;
+      const storey = building.heightSource === 'measured' && building.floorCount ? building.heightMeters / building.floorCount : profile.storeyHeightMeters;
+      p.record.heightMeters ??= Math.round(storey * 100) / 100;
+      p.record.baseHeightMeters = Math.round(p.record.levelIndex * storey * 100) / 100;
+      floors.set(lc(p.record.registryId), p.record);
     }
-    release(addressInputs);
-    writer?.rows('addresses', addresses.values());
-    for (const unit of units.values()) {
-      if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
-    }
+  }
+  release(floorInputs);
+  const resolveFloor = memberResolver(project, 'floors', floors);
 
-    // Every input has been read (each kind is joined above); the problems met while reading come first in the
-    // report, in the order the files were given, as when every file was read before the joins.
-    const skippedInOrder = new Tally();
-    for (const item of loaded) for (const problem of readProblems.get(item) ?? []) skippedInOrder.add(problem.reason, problem.where);
-    skippedInOrder.absorb(skipped);
-
-    // Registers rarely put an address on the building itself: a building is named by its shortest (house-number)
-    // address. Into tables that start empty this is worked out here, sparing a second write of every building row;
-    // otherwise addresses already in the project count too, and SQL does it after the rows (below).
-    const namedHere = !hasRows(project, 'buildings') && !hasRows(project, 'addresses');
-    if (namedHere && !writer) {
-      const shortest = new Map<string, string>();
-      for (const address of addresses.values()) {
-        if (!address.buildingId) continue;
-        const current = shortest.get(address.buildingId);
-        if (current === undefined || shorterThenEarlier(address.fullText, current)) shortest.set(address.buildingId, address.fullText);
+  const stairwells = new Map<string, StairwellRecord>();
+  const stairwellByHouseNumber = new Map<string, string>();
+  const stairwellInputs = await ofKind('stairwells');
+  for (const item of stairwellInputs) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      const buildingKey = item.fields.text(row, 'building');
+      const building = buildingKey ? resolveBuilding(buildingKey) : undefined;
+      if (!id || !building) {
+        if (!id) skipped.add('stairwell without an id', row);
+        else skipRow(item, joins, 'stairwells whose building is not in the registry (skipped)', row);
+        continue;
       }
-      for (const building of buildings.values()) {
-        if (building.address == null) building.address = shortest.get(building.registryId) ?? null;
-      }
+      const elevator = item.fields.text(row, 'elevator');
+      const houseNumber = item.fields.text(row, 'houseNumberKey');
+      if (houseNumber) stairwellByHouseNumber.set(lc(houseNumber), building.registryId);
+      stairwells.set(lc(id), {
+        registryId: canonicalId('stairwells', id),
+        buildingId: building.registryId,
+        label: item.fields.text(row, 'label'),
+        hasElevator: elevator === null ? null : ['1', 'true', 'yes', 'ja', 'j'].includes(elevator.toLowerCase()),
+        attributes: { ...item.fields.attributes(row), ...(houseNumber ? { houseNumberKey: houseNumber } : {}) },
+      });
     }
+  }
+  release(stairwellInputs);
+  const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
 
-    const reportOf = (records: ImportReport['records'], heights: ImportReport['heights']): ImportReport => ({
+  const units = new Map<string, UnitRecord>();
+  const buildingOfAddress = new Map<string, string>();
+  const unitInputs = await ofKind('units');
+  for (const item of unitInputs) {
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipRow(item, skipped, 'unit without an id', row);
+        continue;
+      }
+      const floorKey = item.fields.text(row, 'floor');
+      const stairwellKey = item.fields.text(row, 'stairwell');
+      const floor = floorKey ? resolveFloor(floorKey) : undefined;
+      const stairwell = stairwellKey ? resolveStairwell(stairwellKey) : undefined;
+      const buildingKey = item.fields.text(row, 'building');
+      const buildingId = floor?.buildingId ?? stairwell?.buildingId ?? (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined);
+      if (!buildingId) {
+        skipRow(item, joins, 'units with no floor, stairwell or building in the registry (skipped)', row);
+        continue;
+      }
+      if (floorKey && !floor) joins.add('units whose floor is not in the registry (kept without a floor)', row);
+      const addressId = item.fields.text(row, 'address');
+      if (addressId) buildingOfAddress.set(lc(addressId), buildingId);
+      const useCode = item.fields.text(row, 'use');
+      units.set(lc(id), {
+        registryId: canonicalId('units', id),
+        buildingId,
+        floorId: floor?.registryId ?? null,
+        stairwellId: stairwell?.registryId ?? null,
+        addressId,
+        useCode,
+        useLabel: useCode === null ? null : profile.valueLabels['unitUse']?.[useCode] ?? labelOf('use', useCode),
+        areaSquareMeters: item.fields.number(row, 'area'),
+        rooms: item.fields.number(row, 'rooms'),
+        attributes: item.fields.attributes(row),
+      });
+    }
+  }
+
+  const addresses = new Map<string, AddressRecord>();
+  release(unitInputs);
+  const addressInputs = await ofKind('addresses');
+  for (const item of addressInputs) {
+    const transform = item.crs || item.fields.column('x') || item.fields.column('point') ? transformFor(item) : null;
+    for (const row of item.rows) {
+      const id = item.fields.id(row);
+      if (!id) {
+        skipRow(item, skipped, 'address without an id', row);
+        continue;
+      }
+      const key = lc(id);
+      if (addresses.has(key)) {
+        skipRow(item, skipped, 'address id seen before in this import (first row kept)', row);
+        continue;
+      }
+      const parts = {
+        street: item.fields.text(row, 'street'),
+        houseNumber: item.fields.text(row, 'houseNumber'),
+        floorLabel: item.fields.text(row, 'floor'),
+        door: item.fields.text(row, 'door'),
+        postcode: item.fields.text(row, 'postcode'),
+        city: item.fields.text(row, 'city'),
+      };
+      // The text is composed from the parts only when the row has none of its own.
+      const fullText =
+        item.fields.text(row, 'text') ??
+        [
+          [parts.street, parts.houseNumber].filter(Boolean).join(' '),
+          [parts.floorLabel ? `${parts.floorLabel}.` : null, parts.door].filter(Boolean).join(' '),
+          [parts.postcode, parts.city].filter(Boolean).join(' '),
+        ].filter((s) => s !== '').join(', ');
+      if (!fullText) {
+        skipRow(item, skipped, 'address without text or parts to build it from', row);
+        continue;
+      }
+      let point: [number, number] | null = null;
+      const x = item.fields.number(row, 'x');
+      const y = item.fields.number(row, 'y');
+      const wkt = item.fields.text(row, 'point');
+      if (transform && x !== null && y !== null) point = transform(x, y);
+      else if (transform && wkt) {
+        const xy = parseWktPoint(wkt);
+        if (xy) point = transform(xy[0], xy[1]);
+      }
+      const houseKey = item.fields.text(row, 'houseNumberKey');
+      const houseLower = houseKey ? lc(houseKey) : null;
+      if (!point && houseLower) point = groundHeights.get(houseLower)?.point ?? null;
+      const buildingKey = item.fields.text(row, 'building');
+      const buildingId =
+        (buildingKey ? resolveBuilding(buildingKey)?.registryId : undefined) ??
+        buildingOfAddress.get(key) ??
+        (houseLower ? stairwellByHouseNumber.get(houseLower) ?? buildingByGroundKey.get(houseLower) : undefined) ??
+        null;
+      if (!buildingId) joins.add('addresses not linked to a building', row);
+      if (!point) joins.add('addresses without a position', row);
+      addresses.set(key, { registryId: canonicalId('addresses', id), lonDegrees: point?.[0] ?? null, latDegrees: point?.[1] ?? null, buildingId, fullText, ...parts, attributes: item.fields.attributes(row) });
+    }
+  }
+  release(addressInputs);
+  for (const unit of units.values()) {
+    if (unit.addressId && !addresses.has(lc(unit.addressId))) joins.add('units whose address is not among the addresses', unit.registryId);
+  }
+
+  // Every input has been read (each kind is joined above); the problems met while reading come first in the
+  // report, in the order the files were given, as when every file was read before the joins.
+  const skippedInOrder = new Tally();
+  for (const item of loaded) for (const problem of readProblems.get(item) ?? []) skippedInOrder.add(problem.reason, problem.where);
+  skippedInOrder.absorb(skipped);
+
+  // Registers rarely put an address on the building itself: a building is named by its shortest (house-number)
+  // address. Into tables that start empty this is worked out here, sparing a second write of every building row;
+  // otherwise addresses already in the project count too, and SQL does it after the rows (below).
+  const namedHere = !hasRows(project, 'buildings') && !hasRows(project, 'addresses');
+  if (namedHere) {
+    const shortest = new Map<string, string>();
+    for (const address of addresses.values()) {
+      if (!address.buildingId) continue;
+      const current = shortest.get(address.buildingId);
+      if (current === undefined || shorterThenEarlier(address.fullText, current)) shortest.set(address.buildingId, address.fullText);
+    }
+    for (const building of buildings.values()) {
+      if (building.address == null) building.address = shortest.get(building.registryId) ?? null;
+    }
+  }
+
+  // 3. Write, all or nothing.
+  checkCancelled();
+  const existingIds = (table: string) => new Set((project.db.prepare(`SELECT registry_id FROM ${table}`).pluck().all() as string[]));
+  const records: ImportReport['records'] = {};
+  const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
+  let written = 0;
+  const store = new RegistryStore(project);
+  const heights = { measured: 0, floors: 0, default: 0 };
+  let report!: ImportReport;
+  project.transaction(() => {
+    const write = <T extends { registryId: string }>(table: string, items: Iterable<T>, put: (item: T, isNew: boolean) => void) => {
+      const existing = existingIds(table);
+      const counts = { imported: 0, updated: 0 };
+      for (const item of items) {
+        const isNew = !existing.has(item.registryId);
+        if (isNew) counts.imported++;
+        else counts.updated++;
+        put(item, isNew);
+        if (++written % 5000 === 0) {
+          checkCancelled();
+          progress({ phase: 'writing', detail: table, done: written, total });
+        }
+      }
+      records[table] = counts;
+    };
+    store.bulk(() => {
+    write('buildings', buildings.values(), (b, isNew) => {
+      heights[b.heightSource]++;
+      store.putBuilding(b, isNew);
+    });
+    write('floors', floors.values(), (f, isNew) => store.putFloor(f, isNew));
+    write('stairwells', stairwells.values(), (s, isNew) => store.putStairwell(s, isNew));
+    write('addresses', addresses.values(), (a, isNew) => store.putAddress(a, isNew));
+    write('units', units.values(), (u, isNew) => store.putUnit(u, isNew));
+    });
+    if (!namedHere) {
+      project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
+                         ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
+    }
+    store.refreshExtents();
+    // Every source imported keeps its credit.
+    const credits = (project.getMeta('attribution') ?? '').split('; ').filter(Boolean);
+    if (profile.attribution && !credits.includes(profile.attribution)) project.setMeta('attribution', [...credits, profile.attribution].join('; '));
+    for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);
+    report = {
       profile: profile.name,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
@@ -837,82 +843,14 @@ async function runImport(project: ProjectFile | null, profile: Profile, paths: s
       heights,
       skipped: skippedInOrder.list(),
       joins: joins.list(),
-    });
-
-    // 3. Write, all or nothing.
-    checkCancelled();
-    if (writer) return finishNewProject(writer);
-    if (!project) throw new Error('runImport needs a project or a writer');
-    const existingIds = (table: string) => new Set((project.db.prepare(`SELECT registry_id FROM ${table}`).pluck().all() as string[]));
-    const records: ImportReport['records'] = {};
-    const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
-    let written = 0;
-    const store = new RegistryStore(project);
-    const heights = { measured: 0, floors: 0, default: 0 };
-    let report!: ImportReport;
-    project.transaction(() => {
-      const write = <T extends { registryId: string }>(table: string, items: Iterable<T>, put: (item: T, isNew: boolean) => void) => {
-        const existing = existingIds(table);
-        const counts = { imported: 0, updated: 0 };
-        for (const item of items) {
-          const isNew = !existing.has(item.registryId);
-          if (isNew) counts.imported++;
-          else counts.updated++;
-          put(item, isNew);
-          if (++written % 5000 === 0) {
-            checkCancelled();
-            progress({ phase: 'writing', detail: table, done: written, total });
-          }
-        }
-        records[table] = counts;
-      };
-      store.bulk(() => {
-      write('buildings', buildings.values(), (b, isNew) => {
-        heights[b.heightSource]++;
-        store.putBuilding(b, isNew);
-      });
-      write('floors', floors.values(), (f, isNew) => store.putFloor(f, isNew));
-      write('stairwells', stairwells.values(), (s, isNew) => store.putStairwell(s, isNew));
-      write('addresses', addresses.values(), (a, isNew) => store.putAddress(a, isNew));
-      write('units', units.values(), (u, isNew) => store.putUnit(u, isNew));
-      });
-      if (!namedHere) {
-        project.db.exec(`UPDATE buildings SET address = (SELECT a.full_text FROM addresses a WHERE a.building_id = buildings.registry_id
-                           ORDER BY length(a.full_text), a.full_text LIMIT 1) WHERE address IS NULL`);
-      }
-      store.refreshExtents();
-      // Every source imported keeps its credit.
-      const credits = (project.getMeta('attribution') ?? '').split('; ').filter(Boolean);
-      if (profile.attribution && !credits.includes(profile.attribution)) project.setMeta('attribution', [...credits, profile.attribution].join('; '));
-      for (const [column, label] of Object.entries(profile.attributeLabels)) project.setMeta(`attribute_label:${column}`, label);
-      report = reportOf(records, heights);
-      // The log row is part of the same transaction: the project never records an import that did not land.
-      project.db
-        .prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, ?, ?, ?)`)
-        .run(report.startedAt, profile.name, JSON.stringify(assigned.map((a) => a.path)), JSON.stringify(report));
-    });
-    progress({ phase: 'done', detail: 'import finished', done: total, total });
-    return report;
-
-    /** The new project's end: the report, then the writer's last rows, commit and the file under its name. */
-    async function finishNewProject(writer: BuildWriter): Promise<ImportReport> {
-      const tables = { buildings, floors, stairwells, addresses, units };
-      const records: ImportReport['records'] = {};
-      // In the order importRegistry writes them, so the logged report reads the same.
-      for (const [table, items] of Object.entries(tables)) records[table] = { imported: items.size, updated: 0 };
-      const total = buildings.size + floors.size + stairwells.size + units.size + addresses.size;
-      const heights = { measured: 0, floors: 0, default: 0 };
-      for (const b of buildings.values()) heights[b.heightSource]++;
-      const report = reportOf(records, heights);
-      await writer.finish(
-        { report, files: assigned.map((a) => a.path), attribution: profile.attribution || null, attributeLabels: profile.attributeLabels },
-        () => Boolean(options.signal?.aborted || options.shouldCancel?.()),
-        (rows, table) => progress({ phase: 'writing', detail: table, done: rows, total }),
-      );
-      progress({ phase: 'done', detail: 'import finished', done: total, total });
-      return report;
-    }
-  }
+    };
+    // The log row is part of the same transaction: the project never records an import that did not land.
+    project.db
+      .prepare(`INSERT INTO storey_imports (started_at, profile, files, report) VALUES (?, ?, ?, ?)`)
+      .run(report.startedAt, profile.name, JSON.stringify(assigned.map((a) => a.path)), JSON.stringify(report));
+  });
+  progress({ phase: 'done', detail: 'import finished', done: total, total });
+  return report;
 }
 
 /**
@@ -922,7 +860,5 @@ async function runImport(project: ProjectFile | null, profile: Profile, paths: s
  * journal or fsyncs until the end. Re-imports into an existing project go through importRegistry.
  */
 export async function importIntoNewProject(path: string, project: NewProjectOptions, profile: Profile, paths: string[], options: ImportOptions = {}): Promise<ImportReport> {
-  // Said before any input is read, as it would be when the file is created.
-  refuseExisting(path);
-  return runImport(null, profile, paths, options, { path, options: project });
+  return ProjectFile.build(path, project, (fresh) => importRegistry(fresh, profile, paths, options));
 }

@@ -7,7 +7,6 @@ import { createReadStream, fstatSync, openSync, readFileSync, readSync, closeSyn
 import { isAscii } from 'node:buffer';
 import { basename } from 'node:path';
 import { StoreyError } from '../../common/errors.js';
-import type { PreparedFootprint } from './footprint-reader.js';
 
 export interface SourceRow {
   /** Where the row came from, for reports: "file.csv line 12". */
@@ -28,8 +27,6 @@ export class PlacedRow implements SourceRow {
     private readonly number: number,
     readonly values: Record<string, unknown>,
     readonly geometry?: SourceRow['geometry'],
-    /** A footprint feature's geometry already checked, transformed and encoded (footprint-reader.ts). */
-    readonly footprint?: PreparedFootprint,
   ) {}
   get where(): string {
     return `${this.file} ${this.unit} ${this.number}`;

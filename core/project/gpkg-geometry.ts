@@ -11,7 +11,7 @@ const WKB_POINT = 1;
 const WKB_POLYGON = 3;
 const WKB_MULTIPOLYGON = 6;
 
-export interface Envelope {
+interface Envelope {
   minX: number;
   maxX: number;
   minY: number;

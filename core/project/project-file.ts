@@ -63,7 +63,7 @@ function registerSpatialFunctions(db: SqliteDatabase): void {
   db.function('ST_MaxY', options, (blob: unknown) => envelope(blob)?.maxY ?? null);
 }
 
-export function sqliteCode(error: unknown): string | undefined {
+function sqliteCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
@@ -410,8 +410,7 @@ function removeDeadBuilds(path: string): void {
   }
 }
 
-/** A new project is never written over a file that exists: ALREADY_EXISTS names it. */
-export function refuseExisting(path: string): void {
+function refuseExisting(path: string): void {
   try {
     statSync(path);
   } catch {

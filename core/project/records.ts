@@ -13,11 +13,6 @@ export interface BuildingRecord {
   registryId: string;
   /** Polygons in WGS 84 degrees, rings closed, outer ring first. */
   footprint: Polygon[];
-  /**
-   * The footprint already encoded as its GeoPackage MultiPolygon (WGS 84), when the import made it on another
-   * thread (footprint-reader.ts); `footprint` is then empty.
-   */
-  footprintBlob?: Uint8Array | null;
   name?: string | null;
   address?: string | null;
   useCode?: string | null;

@@ -4,7 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { foldForSearch } from '../search/fold.js';
-import { blobEnvelope, encodeMultiPolygon, encodePoint, type Envelope } from './gpkg-geometry.js';
+import { blobEnvelope, encodeMultiPolygon, encodePoint } from './gpkg-geometry.js';
 import { rtreeTriggerSuffixes, rtreeTriggersSql } from './migrations.js';
 import type { ProjectFile } from './project-file.js';
 import type { AddressRecord, BuildingRecord, FloorRecord, StairwellRecord, UnitRecord } from './records.js';
@@ -93,16 +93,6 @@ export class RegistryStore {
    * GeoPackage tools editing the file later find the triggers as the spec wants them.
    */
   bulk<T>(fn: () => T): T {
-    const end = this.beginBulk();
-    try {
-      return fn();
-    } finally {
-      end();
-    }
-  }
-
-  /** bulk's two halves, for a bulk write that spans several calls (the new-project writer thread); call the end once. */
-  beginBulk(): () => void {
     const db = this.project.db;
     if (!db.inTransaction) throw new Error('RegistryStore.bulk must run inside a transaction');
     const tables = [['buildings', 'footprint'], ['addresses', 'geom']] as const;
@@ -122,110 +112,29 @@ export class RegistryStore {
       }
     }
     this.directIndex = true;
-    return () => {
+    try {
+      return fn();
+    } finally {
       this.directIndex = false;
       for (const sql of deferred) db.exec(sql);
       for (const [table, column] of tables) db.exec(rtreeTriggersSql(table, column));
-    };
+    }
   }
 
   /**
    * `inserted`: the row is new, so its fid is too (AUTOINCREMENT never hands one out twice) and no entry can exist
    * for it: a plain insert, and nothing to remove when it has no geometry.
    */
-  private indexGeometry(table: 'buildings' | 'addresses', fid: number, envelope: Envelope | null, inserted: boolean): void {
+  private indexGeometry(table: 'buildings' | 'addresses', fid: number, envelope: { minX: number; maxX: number; minY: number; maxY: number } | null, inserted: boolean): void {
     if (!this.directIndex) return;
     const statements = table === 'buildings' ? this.buildingIndex : this.addressIndex;
     if (envelope) (inserted ? statements.add : statements.put).run(fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY);
     else if (!inserted) statements.remove.run(fid);
   }
 
-  /** Returns the row's fid when it was inserted (undefined when an existing row was updated). */
-  putBuilding(b: BuildingRecord, isNew?: boolean): number | undefined {
-    return this.writeBuilding(buildingRow(b), isNew);
-  }
-
-  /** A building row made by buildingRow (perhaps on another thread). Returns the fid when the row was inserted. */
-  writeBuilding(row: BuildingRow, isNew?: boolean): number | undefined {
-    const inserted = this.building.run(row.values, isNew);
-    if (this.directIndex) {
-      const fid = inserted ?? (this.buildingFid.get(row.values[0]) as number);
-      this.indexGeometry('buildings', fid, row.envelope, inserted !== undefined);
-    }
-    return inserted;
-  }
-
-  putFloor(f: FloorRecord, isNew?: boolean): void {
-    this.writeFloor(floorRow(f), isNew);
-  }
-
-  writeFloor(values: unknown[], isNew?: boolean): void {
-    this.floor.run(values, isNew);
-  }
-
-  putStairwell(s: StairwellRecord, isNew?: boolean): void {
-    this.writeStairwell(stairwellRow(s), isNew);
-  }
-
-  writeStairwell(values: unknown[], isNew?: boolean): void {
-    this.stairwell.run(values, isNew);
-  }
-
-  putAddress(a: AddressRecord, isNew?: boolean): void {
-    this.writeAddress(addressRow(a), isNew);
-  }
-
-  writeAddress(row: AddressRow, isNew?: boolean): void {
-    const inserted = this.address.run(row.values, isNew);
-    // The search index is kept here rather than by triggers, so other GeoPackage tools can still edit the table.
-    const fid = inserted ?? (this.addressFid.get(row.values[0]) as number);
-    this.indexGeometry('addresses', fid, row.envelope, inserted !== undefined);
-    if (inserted === undefined) this.searchDelete.run(fid);
-    this.searchInsert.run(fid, row.searchText);
-  }
-
-  putUnit(u: UnitRecord, isNew?: boolean): void {
-    this.writeUnit(unitRow(u), isNew);
-  }
-
-  writeUnit(values: unknown[], isNew?: boolean): void {
-    this.unit.run(values, isNew);
-  }
-
-  /** Refreshes the extents GeoPackage readers show for the feature tables, from their R-tree indexes. */
-  refreshExtents(): void {
-    const db = this.project.db;
-    for (const [table, column] of [['buildings', 'footprint'], ['addresses', 'geom']] as const) {
-      db.prepare(
-        `UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y, last_change) =
-           (SELECT min(minx), max(maxx), min(miny), max(maxy), strftime('%Y-%m-%dT%H:%M:%fZ','now')
-              FROM rtree_${table}_${column})
-         WHERE table_name = ?`,
-      ).run(table);
-    }
-  }
-}
-
-// Records as the rows they are written as: the values in the order of each table's columns (registry_id first),
-// geometry encoded, attributes as JSON, and what the indexes need. Plain data, so the new-project import can make
-// them on its own thread and hand them to the thread that writes (core/import/build-writer.ts).
-
-export interface BuildingRow {
-  values: unknown[];
-  envelope: Envelope | null;
-}
-
-export interface AddressRow {
-  values: unknown[];
-  envelope: Envelope | null;
-  /** The full text folded for the search index. */
-  searchText: string;
-}
-
-export function buildingRow(b: BuildingRecord): BuildingRow {
-  const footprint = b.footprintBlob ?? (b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null);
-  return {
-    values: [
+  putBuilding(b: BuildingRecord, isNew?: boolean): void {
+    const footprint = b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null;
+    const inserted = this.building.run([
       b.registryId,
       footprint,
       b.name ?? null,
@@ -241,30 +150,33 @@ export function buildingRow(b: BuildingRecord): BuildingRow {
       b.heightMeters,
       b.heightSource,
       json(b.attributes),
-    ],
-    envelope: footprint ? blobEnvelope(footprint) : null,
-  };
-}
+    ], isNew);
+    if (this.directIndex) {
+      const fid = inserted ?? (this.buildingFid.get(b.registryId) as number);
+      this.indexGeometry('buildings', fid, footprint ? blobEnvelope(footprint) : null, inserted !== undefined);
+    }
+  }
 
-/** Where buildingRow puts the building's address (null: to be named by its shortest address). */
-export const BUILDING_ADDRESS = 3;
+  putFloor(f: FloorRecord, isNew?: boolean): void {
+    this.floor.run([
+      f.registryId,
+      f.buildingId,
+      f.levelIndex,
+      f.label,
+      f.baseHeightMeters ?? null,
+      f.heightMeters ?? null,
+      f.areaSquareMeters ?? null,
+      json(f.attributes),
+    ], isNew);
+  }
 
-/** Where addressRow puts the address's building and its full text. */
-export const ADDRESS_BUILDING = 2;
-export const ADDRESS_TEXT = 9;
+  putStairwell(s: StairwellRecord, isNew?: boolean): void {
+    this.stairwell.run([s.registryId, s.buildingId, s.label ?? null, bool(s.hasElevator), json(s.attributes)], isNew);
+  }
 
-export function floorRow(f: FloorRecord): unknown[] {
-  return [f.registryId, f.buildingId, f.levelIndex, f.label, f.baseHeightMeters ?? null, f.heightMeters ?? null, f.areaSquareMeters ?? null, json(f.attributes)];
-}
-
-export function stairwellRow(s: StairwellRecord): unknown[] {
-  return [s.registryId, s.buildingId, s.label ?? null, bool(s.hasElevator), json(s.attributes)];
-}
-
-export function addressRow(a: AddressRecord): AddressRow {
-  const hasPoint = a.lonDegrees != null && a.latDegrees != null;
-  return {
-    values: [
+  putAddress(a: AddressRecord, isNew?: boolean): void {
+    const hasPoint = a.lonDegrees != null && a.latDegrees != null;
+    const inserted = this.address.run([
       a.registryId,
       hasPoint ? encodePoint(a.lonDegrees!, a.latDegrees!, WGS84) : null,
       a.buildingId ?? null,
@@ -276,12 +188,39 @@ export function addressRow(a: AddressRecord): AddressRow {
       a.city ?? null,
       a.fullText,
       json(a.attributes),
-    ],
-    envelope: hasPoint ? { minX: a.lonDegrees!, maxX: a.lonDegrees!, minY: a.latDegrees!, maxY: a.latDegrees! } : null,
-    searchText: foldForSearch(a.fullText),
-  };
-}
+    ], isNew);
+    // The search index is kept here rather than by triggers, so other GeoPackage tools can still edit the table.
+    const fid = inserted ?? (this.addressFid.get(a.registryId) as number);
+    this.indexGeometry('addresses', fid, hasPoint ? { minX: a.lonDegrees!, maxX: a.lonDegrees!, minY: a.latDegrees!, maxY: a.latDegrees! } : null, inserted !== undefined);
+    if (inserted === undefined) this.searchDelete.run(fid);
+    this.searchInsert.run(fid, foldForSearch(a.fullText));
+  }
 
-export function unitRow(u: UnitRecord): unknown[] {
-  return [u.registryId, u.buildingId, u.floorId ?? null, u.stairwellId ?? null, u.addressId ?? null, u.useCode ?? null, u.useLabel ?? null, u.areaSquareMeters ?? null, u.rooms ?? null, json(u.attributes)];
+  putUnit(u: UnitRecord, isNew?: boolean): void {
+    this.unit.run([
+      u.registryId,
+      u.buildingId,
+      u.floorId ?? null,
+      u.stairwellId ?? null,
+      u.addressId ?? null,
+      u.useCode ?? null,
+      u.useLabel ?? null,
+      u.areaSquareMeters ?? null,
+      u.rooms ?? null,
+      json(u.attributes),
+    ], isNew);
+  }
+
+  /** Refreshes the extents GeoPackage readers show for the feature tables, from their R-tree indexes. */
+  refreshExtents(): void {
+    const db = this.project.db;
+    for (const [table, column] of [['buildings', 'footprint'], ['addresses', 'geom']] as const) {
+      db.prepare(
+        `UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y, last_change) =
+           (SELECT min(minx), max(maxx), min(miny), max(maxy), strftime('%Y-%m-%dT%H:%M:%fZ','now')
+              FROM rtree_${table}_${column})
+         WHERE table_name = ?`,
+      ).run(table);
+    }
+  }
 }

@@ -101,21 +101,6 @@ test('a failed or cancelled import into a new project leaves no file at all', as
   assert.equal(existsSync(path), false);
   assert.deepEqual(leftovers(folder), []);
 
-  // Cancelled after the buildings have gone to the writer thread (and are being written) while the other kinds are
-  // still being joined: the writer rolls back and the file goes.
-  const handedOver = join(folder, 'handed-over.storey');
-  let joiningFloors = false;
-  await assert.rejects(
-    importIntoNewProject(handedOver, { name: 'Cancelled late' }, profile, [dk], {
-      onProgress: (p) => (joiningFloors ||= p.phase === 'joining' && p.detail.startsWith('floors')),
-      shouldCancel: () => joiningFloors,
-    }),
-    (error: unknown) => error instanceof StoreyError && error.code === 'CANCELLED',
-  );
-  assert.ok(joiningFloors, 'the buildings had been joined and handed over before the cancel');
-  assert.equal(existsSync(handedOver), false);
-  assert.deepEqual(leftovers(folder), []);
-
   // Cancelled inside the write transaction (polled every 5,000 rows).
   const cancelled = join(folder, 'cancelled.storey');
   let writing = false;
