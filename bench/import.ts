@@ -70,9 +70,15 @@ function startImportSide(): { ask: (request: Request) => Promise<Measured>; chil
   const child = fork(import.meta.filename, ['--import-side'], { stdio: 'inherit' });
   let waiting: ((answer: Answer) => void) | null = null;
   child.on('message', (answer: Answer) => waiting?.(answer));
+  // An import process that dies mid-run fails the bench instead of leaving it waiting.
+  child.on('exit', (code, signal) => waiting?.({ error: `exited (${signal ?? `code ${code}`}) before it answered` }));
   const ask = (request: Request) =>
     new Promise<Measured>((resolve, reject) => {
-      waiting = (answer) => ('error' in answer ? reject(new Error(`import process: ${answer.error}`)) : resolve(answer));
+      waiting = (answer) => {
+        waiting = null;
+        if ('error' in answer) reject(new Error(`import process: ${answer.error}`));
+        else resolve(answer);
+      };
       child.send(request);
     });
   return { ask, child };
