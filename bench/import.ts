@@ -85,94 +85,94 @@ function startImportSide(): { ask: (request: Request) => Promise<Measured>; chil
 }
 
 async function runBench(): Promise<void> {
-const runs = Number(values.runs);
-const work = mkdtempSync(join(tmpdir(), 'storey-bench-import-'));
-const importSide = startImportSide();
+  const runs = Number(values.runs);
+  const work = mkdtempSync(join(tmpdir(), 'storey-bench-import-'));
+  const importSide = startImportSide();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-// CPU time beside the wall time: on a shared machine it moves less with the load than the wall time does (neither
-// side gets a core to itself). Storey's is the import process's (every thread: the import, its garbage collector's
-// helpers); ogr2ogr's is what the kernel counts for waited-for children (/proc/self/stat cutime + cstime, in clock
-// ticks, so 10 ms steps), Linux only.
-const clockTicksPerSecond = process.platform === 'linux' ? Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) : NaN;
-const childrenCpuMs = (): number | null => {
-  if (!Number.isFinite(clockTicksPerSecond) || !existsSync('/proc/self/stat')) return null;
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 16 and 17 of proc(5) (cutime, cstime); the slice starts at field 3.
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicksPerSecond;
-};
-// The machine's load is printed beside the result: on a shared machine both sides slow down several times over.
-const loadAtStart = loadavg()[0]!;
-const storeyTimes: number[] = [];
-const gdalTimes: number[] = [];
-const storeyCpu: number[] = [];
-const gdalCpu: number[] = [];
-const tileTimes: number[] = [];
-const imported: string[] = [];
-let records = 0;
-try {
-  for (let run = 0; run < runs; run++) {
-    const order = run % 2 === 0 ? ['storey', 'gdal'] : ['gdal', 'storey'];
-    for (const side of order) {
-      if (side === 'storey') {
-        const path = join(work, `storey-${run}.storey`);
-        const answer = await importSide.ask({ do: 'import', path });
-        storeyTimes.push(answer.ms);
-        storeyCpu.push(answer.cpuMs);
-        records = answer.records;
-        imported.push(path);
-      } else {
-        const out = join(work, `gdal-${run}.gpkg`);
-        const started = performance.now();
-        const cpu = childrenCpuMs();
-        execFileSync('ogr2ogr', ['-f', 'GPKG', out, join(dk, 'bygninger.json')], { stdio: 'ignore' });
-        gdalTimes.push(performance.now() - started);
-        const after = childrenCpuMs();
-        if (cpu !== null && after !== null) gdalCpu.push(after - cpu);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // CPU time beside the wall time: on a shared machine it moves less with the load than the wall time does (neither
+  // side gets a core to itself). Storey's is the import process's (every thread: the import, its garbage collector's
+  // helpers); ogr2ogr's is what the kernel counts for waited-for children (/proc/self/stat cutime + cstime, in clock
+  // ticks, so 10 ms steps), Linux only.
+  const clockTicksPerSecond = process.platform === 'linux' ? Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) : NaN;
+  const childrenCpuMs = (): number | null => {
+    if (!Number.isFinite(clockTicksPerSecond) || !existsSync('/proc/self/stat')) return null;
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of proc(5) (cutime, cstime); the slice starts at field 3.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicksPerSecond;
+  };
+  // The machine's load is printed beside the result: on a shared machine both sides slow down several times over.
+  const loadAtStart = loadavg()[0]!;
+  const storeyTimes: number[] = [];
+  const gdalTimes: number[] = [];
+  const storeyCpu: number[] = [];
+  const gdalCpu: number[] = [];
+  const tileTimes: number[] = [];
+  const imported: string[] = [];
+  let records = 0;
+  try {
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? ['storey', 'gdal'] : ['gdal', 'storey'];
+      for (const side of order) {
+        if (side === 'storey') {
+          const path = join(work, `storey-${run}.storey`);
+          const answer = await importSide.ask({ do: 'import', path });
+          storeyTimes.push(answer.ms);
+          storeyCpu.push(answer.cpuMs);
+          records = answer.records;
+          imported.push(path);
+        } else {
+          const out = join(work, `gdal-${run}.gpkg`);
+          const started = performance.now();
+          const cpu = childrenCpuMs();
+          execFileSync('ogr2ogr', ['-f', 'GPKG', out, join(dk, 'bygninger.json')], { stdio: 'ignore' });
+          gdalTimes.push(performance.now() - started);
+          const after = childrenCpuMs();
+          if (cpu !== null && after !== null) gdalCpu.push(after - cpu);
+        }
       }
     }
+    // Tiling after all the imports, so its garbage and caches do not land in the imports' times.
+    if (!values['no-tile']) {
+      for (const path of imported) tileTimes.push((await importSide.ask({ do: 'tile', path })).ms);
+    }
+    const storey = median(storeyTimes);
+    const gdal = median(gdalTimes);
+    const result = {
+      benchmark: 'import',
+      runs,
+      records,
+      storeyWholeImportMs: Math.round(storey),
+      storeyRunsMs: storeyTimes.map(Math.round),
+      // The process's first import: nothing compiled yet, as the CLI runs it (in the median like the others).
+      storeyFirstImportMs: Math.round(storeyTimes[0]!),
+      baseline: 'ogr2ogr -f GPKG (footprints GeoJSON only)',
+      baselineMs: Math.round(gdal),
+      baselineRunsMs: gdalTimes.map(Math.round),
+      ratio: Number((storey / gdal).toFixed(2)),
+      goal: 'ratio <= 1',
+      // Not the goal's measure (that is the wall time above): the CPU time of each side, for reading results under load.
+      storeyCpuMs: Math.round(median(storeyCpu)),
+      baselineCpuMs: gdalCpu.length ? Math.round(median(gdalCpu)) : null,
+      cpuRatio: gdalCpu.length ? Number((median(storeyCpu) / median(gdalCpu)).toFixed(2)) : null,
+      loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0]!.toFixed(1)) },
+      // The separate tiling step of `storey import` (not part of the ratio above).
+      tilingMs: tileTimes.length ? Math.round(median(tileTimes)) : null,
+      tilingRunsMs: tileTimes.map(Math.round),
+    };
+    console.log(`Storey whole Danish import (${records} records): median ${result.storeyWholeImportMs} ms over ${runs} runs  [${result.storeyRunsMs.join(', ')}]`);
+    console.log(`  the first of them is the process's first import, nothing compiled yet (as \`storey import --create\` runs it): ${result.storeyFirstImportMs} ms`);
+    console.log(`ogr2ogr footprints only:    median ${result.baselineMs} ms  [${result.baselineRunsMs.join(', ')}]`);
+    console.log(`ratio (Storey / ogr2ogr):   ${result.ratio}  (goal ≤ 1)   load average ${result.loadAverage.start} → ${result.loadAverage.end}`);
+    if (result.cpuRatio !== null) console.log(`CPU time, medians:          Storey ${result.storeyCpuMs} ms, ogr2ogr ${result.baselineCpuMs} ms, ratio ${result.cpuRatio} (not the goal's measure)`);
+    if (result.tilingMs !== null) {
+      console.log(`then tiling the buildings (separate step of storey import, not in the ratio): median ${result.tilingMs} ms  [${result.tilingRunsMs.join(', ')}]`);
+    }
+    mkdirSync(join(root, 'bench', 'output'), { recursive: true });
+    writeFileSync(join(root, 'bench', 'output', 'import.json'), JSON.stringify(result, null, 2));
+  } finally {
+    importSide.child.send({ do: 'exit' } satisfies Request);
+    rmSync(work, { recursive: true, force: true });
   }
-  // Tiling after all the imports, so its garbage and caches do not land in the imports' times.
-  if (!values['no-tile']) {
-    for (const path of imported) tileTimes.push((await importSide.ask({ do: 'tile', path })).ms);
-  }
-  const storey = median(storeyTimes);
-  const gdal = median(gdalTimes);
-  const result = {
-    benchmark: 'import',
-    runs,
-    records,
-    storeyWholeImportMs: Math.round(storey),
-    storeyRunsMs: storeyTimes.map(Math.round),
-    // The process's first import: nothing compiled yet, as the CLI runs it (in the median like the others).
-    storeyFirstImportMs: Math.round(storeyTimes[0]!),
-    baseline: 'ogr2ogr -f GPKG (footprints GeoJSON only)',
-    baselineMs: Math.round(gdal),
-    baselineRunsMs: gdalTimes.map(Math.round),
-    ratio: Number((storey / gdal).toFixed(2)),
-    goal: 'ratio <= 1',
-    // Not the goal's measure (that is the wall time above): the CPU time of each side, for reading results under load.
-    storeyCpuMs: Math.round(median(storeyCpu)),
-    baselineCpuMs: gdalCpu.length ? Math.round(median(gdalCpu)) : null,
-    cpuRatio: gdalCpu.length ? Number((median(storeyCpu) / median(gdalCpu)).toFixed(2)) : null,
-    loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0]!.toFixed(1)) },
-    // The separate tiling step of `storey import` (not part of the ratio above).
-    tilingMs: tileTimes.length ? Math.round(median(tileTimes)) : null,
-    tilingRunsMs: tileTimes.map(Math.round),
-  };
-  console.log(`Storey whole Danish import (${records} records): median ${result.storeyWholeImportMs} ms over ${runs} runs  [${result.storeyRunsMs.join(', ')}]`);
-  console.log(`  the first of them is the process's first import, nothing compiled yet (as \`storey import --create\` runs it): ${result.storeyFirstImportMs} ms`);
-  console.log(`ogr2ogr footprints only:    median ${result.baselineMs} ms  [${result.baselineRunsMs.join(', ')}]`);
-  console.log(`ratio (Storey / ogr2ogr):   ${result.ratio}  (goal ≤ 1)   load average ${result.loadAverage.start} → ${result.loadAverage.end}`);
-  if (result.cpuRatio !== null) console.log(`CPU time, medians:          Storey ${result.storeyCpuMs} ms, ogr2ogr ${result.baselineCpuMs} ms, ratio ${result.cpuRatio} (not the goal's measure)`);
-  if (result.tilingMs !== null) {
-    console.log(`then tiling the buildings (separate step of storey import, not in the ratio): median ${result.tilingMs} ms  [${result.tilingRunsMs.join(', ')}]`);
-  }
-  mkdirSync(join(root, 'bench', 'output'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'output', 'import.json'), JSON.stringify(result, null, 2));
-} finally {
-  importSide.child.send({ do: 'exit' } satisfies Request);
-  rmSync(work, { recursive: true, force: true });
-}
 }
