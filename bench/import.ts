@@ -172,7 +172,8 @@ async function runBench(): Promise<void> {
     mkdirSync(join(root, 'bench', 'output'), { recursive: true });
     writeFileSync(join(root, 'bench', 'output', 'import.json'), JSON.stringify(result, null, 2));
   } finally {
-    importSide.child.send({ do: 'exit' } satisfies Request);
+    // An import process that has died cannot be asked to exit (and asking would hide the error that ended the run).
+    if (importSide.child.connected) importSide.child.send({ do: 'exit' } satisfies Request);
     rmSync(work, { recursive: true, force: true });
   }
 }
