@@ -51,8 +51,8 @@ export function signedArea(ring: Array<[number, number]> | number[][]): number {
 
 export interface SourceFootprint {
   polygons: Polygon[];
-  /** Z values found in the geometry, no-data values removed. */
-  zValues: number[];
+  /** The highest Z value in the geometry (no-data values left out), or null when it has none. */
+  topZ: number | null;
 }
 
 /** Reads a GeoJSON Polygon or MultiPolygon, checks it and transforms it; throws GeometryProblem with the reason. */
@@ -62,7 +62,7 @@ export function footprintFromGeoJson(geometry: { type: string; coordinates: unkn
   if (geometry.type === 'Polygon') polygonsIn = [geometry.coordinates];
   else if (geometry.type === 'MultiPolygon' && Array.isArray(geometry.coordinates)) polygonsIn = geometry.coordinates;
   else throw new GeometryProblem(`a footprint must be a Polygon or MultiPolygon, not ${geometry.type}`);
-  const zValues: number[] = [];
+  let topZ: number | null = null;
   const polygons: Polygon[] = [];
   for (const polygonIn of polygonsIn) {
     if (!Array.isArray(polygonIn) || polygonIn.length === 0) throw new GeometryProblem('a polygon has no rings');
@@ -82,14 +82,14 @@ export function footprintFromGeoJson(geometry: { type: string; coordinates: unkn
       const ring: Ring = [];
       for (let i = 0; i < positions.length; i++) {
         const p = positions[i]!;
-        if (p.length > 2 && !noDataHeights.includes(p[2]!)) zValues.push(p[2]!);
+        if (p.length > 2 && !noDataHeights.includes(p[2]!) && (topZ === null || p[2]! > topZ)) topZ = p[2]!;
         ring.push(transform(p[0]!, p[1]!));
       }
       polygon.push(ring);
     }
     polygons.push(polygon);
   }
-  return { polygons, zValues };
+  return { polygons, topZ };
 }
 
 function pointInRing(point: [number, number], ring: Ring): boolean {

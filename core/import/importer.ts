@@ -425,7 +425,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
         skipRow(item, skipped, `footprint geometry rejected: ${error.message}`, row);
         continue;
       }
-      const roofZ = item.fields.number(row, 'roofHeight') ?? (shape.zValues.length ? Math.max(...shape.zValues) : null);
+      const roofZ = item.fields.number(row, 'roofHeight') ?? shape.topZ;
       const key = lc(id);
       const existing = footprints.get(key);
       if (existing) {
