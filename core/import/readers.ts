@@ -156,12 +156,146 @@ function readWholeLines(path: string): string[] {
 
 export async function readJsonDocument(path: string, format: string): Promise<unknown> {
   checkDocumentSize(path, format);
-  const text = readText(path);
+  return parseJsonText(readText(path), path);
+}
+
+function parseJsonText(text: string, path: string): unknown {
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     throw new StoreyError('BAD_INPUT', `${basename(path)} is not valid JSON: ${describeJsonError(text, error)}.`);
   }
+}
+
+/**
+ * A GeoJSON document, as JSON.parse gives it for the whole text. A FeatureCollection is parsed in batches of
+ * features of about FEATURE_BATCH_BYTES instead, so no string of the whole file is made: a 3 MB text is a large
+ * object, on pages fresh from the system at every import (on this machine each fresh 4 KiB page costs about 18 µs),
+ * while each batch's text is an ordinary young object, gone once parsed. Whatever the batches cannot take exactly
+ * as JSON.parse would (text that is not valid JSON, a "features" member written twice, features whose ends the
+ * batches cannot find) is parsed whole, as before, which also gives the error messages.
+ */
+export async function readGeoJsonDocument(path: string): Promise<unknown> {
+  checkDocumentSize(path, 'GeoJSON');
+  const { buffer, length } = readBytes(path);
+  const bytes = buffer.subarray(0, length);
+  return parseFeatureBatches(bytes) ?? parseJsonText(decodeUtf8(bytes), path);
+}
+
+export const FEATURE_BATCH_BYTES = 64 * 1024;
+/**
+ * Stands for the features array while the rest of the document is parsed. Found in its place afterwards, it shows
+ * that no later "features" member (spelt with escapes, say) would have replaced the array for JSON.parse.
+ */
+const FEATURES_STAND_IN = '"\\u0000storey features"';
+const isBlank = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const skipBlanks = (bytes: Buffer, i: number) => {
+  while (isBlank(bytes[i])) i++;
+  return i;
+};
+/** Plain ASCII is copied as Latin-1; anything else goes through the UTF-8 decoder. */
+const textOf = (bytes: Buffer, start: number, end: number) =>
+  isAscii(bytes.subarray(start, end)) ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
+
+/**
+ * The document with its features parsed batch by batch, or null when it must be parsed whole (see above). A batch
+ * runs from the start of a feature to a "}" followed by "," and "{", or by "]", and is parsed as an array. Starting
+ * where a feature starts, it parses only if it also ends where one ends (cut inside a string or a nested value, it
+ * does not), so a batch that parses holds exactly the features JSON.parse would give; one that does not is carried
+ * on to the next such "}". The bytes are written to while a batch is decoded (see arrayText) and put back.
+ */
+export function parseFeatureBatches(bytes: Buffer): Record<string, unknown> | null {
+  const begin = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const key = bytes.indexOf('"features"', begin);
+  if (key < 0 || key - begin > FEATURE_BATCH_BYTES || !isTopLevelKey(bytes, begin, key)) return null;
+  let i = skipBlanks(bytes, key + 10);
+  if (bytes[i] !== 0x3a) return null;
+  i = skipBlanks(bytes, i + 1);
+  if (bytes[i] !== 0x5b) return null;
+  const arrayStart = i;
+  const features: unknown[] = [];
+  let start = skipBlanks(bytes, arrayStart + 1);
+  let arrayEnd = -1;
+  let misses = 0;
+  if (bytes[start] === 0x5d) arrayEnd = start + 1;
+  for (let from = start; arrayEnd < 0; ) {
+    const close = bytes.indexOf(0x7d, from);
+    if (close < 0) return null;
+    from = close + 1;
+    const after = skipBlanks(bytes, close + 1);
+    const last = bytes[after] === 0x5d;
+    let next = -1;
+    if (!last) {
+      if (bytes[after] !== 0x2c || close + 1 - start < FEATURE_BATCH_BYTES) continue;
+      next = skipBlanks(bytes, after + 1);
+      if (bytes[next] !== 0x7b) continue;
+    }
+    let batch: unknown;
+    try {
+      batch = JSON.parse(arrayText(bytes, start, close + 1));
+    } catch {
+      // Cut inside a feature: on to the next place, unless the text is broken (the whole-document parse says where).
+      if (++misses > 8) return null;
+      continue;
+    }
+    for (const feature of batch as unknown[]) features.push(feature);
+    if (last) arrayEnd = after + 1;
+    else start = next;
+  }
+  // A second "features" after the array: JSON.parse would keep that one (the stand-in check below catches it too).
+  if (bytes.indexOf('"features"', arrayEnd) >= 0) return null;
+  let rest: unknown;
+  try {
+    rest = JSON.parse(textOf(bytes, begin, arrayStart) + FEATURES_STAND_IN + textOf(bytes, arrayEnd, bytes.length));
+  } catch {
+    return null;
+  }
+  if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) return null;
+  const document = rest as Record<string, unknown>;
+  if (document['features'] !== '\u0000storey features') return null;
+  document['features'] = features;
+  return document;
+}
+
+/**
+ * The items from start to end as the text of an array, without building it from pieces (which JSON.parse would
+ * then copy whole): the bytes on either side, a blank, "," or "[" before and whatever follows the last item, are
+ * "[" and "]" while the text is decoded, and are put back after.
+ */
+function arrayText(bytes: Buffer, start: number, end: number): string {
+  const before = bytes[start - 1]!;
+  const after = bytes[end]!;
+  bytes[start - 1] = 0x5b;
+  bytes[end] = 0x5d;
+  try {
+    return textOf(bytes, start - 1, end + 1);
+  } finally {
+    bytes[start - 1] = before;
+    bytes[end] = after;
+  }
+}
+
+/** True when position `at` is a key of the document's top-level object (outside any string or nested value). */
+function isTopLevelKey(bytes: Buffer, begin: number, at: number): boolean {
+  let depth = 0;
+  let previous = -1;
+  for (let i = begin; i < at; i++) {
+    const c = bytes[i]!;
+    if (c === 0x22) {
+      // A string: to its closing quote, past escaped ones.
+      for (i++; i < at && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c) i++;
+      if (i >= at) return false;
+      previous = c;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (depth === 0 && c !== 0x7b) return false;
+      depth++;
+      previous = c;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      previous = c;
+    } else if (!isBlank(c)) previous = c;
+  }
+  return depth === 1 && (previous === 0x7b || previous === 0x2c);
 }
 
 /** Guesses a CSV delimiter from the header line: the candidate that splits it most. */
@@ -450,7 +584,7 @@ export interface GeoJsonDocument {
 
 export async function readGeoJson(path: string, options: ReadOptions = {}): Promise<GeoJsonDocument> {
   const name = basename(path);
-  const json = (await readJsonDocument(path, 'GeoJSON')) as Record<string, unknown>;
+  const json = (await readGeoJsonDocument(path)) as Record<string, unknown>;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new StoreyError('BAD_INPUT', `${name} is not a GeoJSON object.`);
   const crsMember = json['crs'] as { properties?: { name?: unknown } } | undefined;
   const crs = typeof crsMember?.properties?.name === 'string' ? crsMember.properties.name : undefined;
