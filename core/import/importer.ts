@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ImportProgress, ImportReport } from '../../common/contract.js';
 import { StoreyError } from '../../common/errors.js';
-import type { Polygon } from '../project/gpkg-geometry.js';
+import { decodePolygons, encodeMultiPolygon, type Polygon } from '../project/gpkg-geometry.js';
 import { ProjectFile, type NewProjectOptions } from '../project/project-file.js';
 import type { AddressRecord, Attributes, BuildingRecord, FloorRecord, HeightSource, StairwellRecord, UnitRecord } from '../project/records.js';
 import { RegistryStore } from '../project/registry-store.js';
@@ -254,6 +254,10 @@ function levelOfLabel(label: string | null, levels: Record<string, number>): num
   return null;
 }
 
+/** Footprint polygons as the GeoPackage blob they are stored as (in WGS 84); none stay an empty list. */
+const encodeFootprint = (polygons: Polygon[]): Uint8Array | Polygon[] => (polygons.length ? encodeMultiPolygon(polygons, 4326) : polygons);
+const polygonsOf = (geometry: Uint8Array | Polygon[]): Polygon[] => (geometry instanceof Uint8Array ? decodePolygons(geometry) : geometry);
+
 /** True when the table holds at least one record already (an import into an existing project). */
 function hasRows(project: ProjectFile, table: string): boolean {
   return project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
@@ -402,7 +406,11 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   interface Footprint {
     id: string;
     place: Placed;
-    polygons: Polygon[];
+    /**
+     * Encoded as a GeoPackage blob as soon as it is read: a few hundred bytes outside the JavaScript heap instead of
+     * an array per point, which the collector would copy (twice) until the buildings are written.
+     */
+    geometry: Uint8Array | Polygon[];
     roofZ: number | null;
     groundZ: number | null;
     attributes: Attributes;
@@ -430,14 +438,14 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const existing = footprints.get(key);
       if (existing) {
         // Several polygons for one building id: parts of one building, merged into a valid multipolygon.
-        const merged = mergeFootprintParts([...existing.polygons, ...shape.polygons]);
-        existing.polygons = merged.polygons;
+        const merged = mergeFootprintParts([...polygonsOf(existing.geometry), ...shape.polygons]);
+        existing.geometry = encodeFootprint(merged.polygons);
         if (merged.dropped) skipped.add('footprint part overlapping another part of the same building (dropped)', row);
         if (roofZ !== null) existing.roofZ = Math.max(existing.roofZ ?? roofZ, roofZ);
         joins.add('footprints sharing a building id (merged into one multipolygon)', row);
       } else {
         // The place is kept without the row, so the row's parsed geometry can go with the file's other rows.
-        footprints.set(key, { id, place: placeOf(row), polygons: shape.polygons, roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
+        footprints.set(key, { id, place: placeOf(row), geometry: encodeFootprint(shape.polygons), roofZ, groundZ: item.fields.number(row, 'groundHeight'), attributes: item.fields.attributes(row) });
       }
     }
   }
@@ -492,7 +500,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
       const useCode = item.fields.text(row, 'use');
       buildings.set(key, {
         registryId: canonicalId('buildings', id),
-        footprint: footprint?.polygons ?? [],
+        footprint: footprint?.geometry ?? [],
         name: item.fields.text(row, 'name'),
         address: item.fields.text(row, 'address'),
         useCode,
@@ -528,7 +536,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     const floorCount = floorsAboveGroundOf.get(key) ?? null;
     buildings.set(key, {
       registryId: canonicalId('buildings', footprint.id),
-      footprint: footprint.polygons,
+      footprint: footprint.geometry,
       useCategory: 'unknown',
       floorCount,
       groundHeightMeters: footprint.groundZ,

@@ -11,8 +11,12 @@ export type Attributes = Record<string, string | number | boolean | null>;
 
 export interface BuildingRecord {
   registryId: string;
-  /** Polygons in WGS 84 degrees, rings closed, outer ring first. */
-  footprint: Polygon[];
+  /**
+   * Polygons in WGS 84 degrees, rings closed, outer ring first; or the same already encoded as a GeoPackage
+   * (multi)polygon blob in EPSG:4326 (an import encodes each footprint as it reads it, so thousands of small point
+   * arrays need not stay alive until the write).
+   */
+  footprint: Polygon[] | Uint8Array;
   name?: string | null;
   address?: string | null;
   useCode?: string | null;

@@ -133,7 +133,7 @@ export class RegistryStore {
   }
 
   putBuilding(b: BuildingRecord, isNew?: boolean): void {
-    const footprint = b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null;
+    const footprint = b.footprint instanceof Uint8Array ? b.footprint : b.footprint.length ? encodeMultiPolygon(b.footprint, WGS84) : null;
     const inserted = this.building.run([
       b.registryId,
       footprint,
