@@ -263,19 +263,53 @@ function hasRows(project: ProjectFile, table: string): boolean {
   return project.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
 }
 
+type RecordTable = 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses';
+
+/**
+ * Rows already in a record table, found by registry id in any case (the key as lc gives it). The table is read in
+ * one scan the first time a row is asked for, and not at all when it is empty (a new project) or never asked;
+ * registers spell ids in either case, so a key spelt two ways in the table finds the earlier row, as it always has.
+ */
+function existingRows<T>(project: ProjectFile, table: RecordTable, columns: string, make: (row: unknown[]) => T): (lowerKey: string) => T | undefined {
+  let rows: Map<string, T> | undefined;
+  return (lowerKey) => {
+    if (!rows) {
+      rows = new Map();
+      const scan = project.db.prepare(`SELECT registry_id, ${columns} FROM ${table} ORDER BY rowid`).raw();
+      for (const row of scan.iterate() as Iterable<unknown[]>) {
+        const key = lc(row[0] as string);
+        if (!rows.has(key)) rows.set(key, make(row));
+      }
+    }
+    return rows.get(lowerKey);
+  };
+}
+
+/** The records already in the project that an import matches its rows against; null for a table that is empty. */
+function existingRecords(project: ProjectFile) {
+  const member = (table: 'floors' | 'stairwells') =>
+    hasRows(project, table) ? existingRows(project, table, 'building_id', (row) => ({ registryId: row[0] as string, buildingId: row[1] as string })) : null;
+  const idOnly = (table: 'units' | 'addresses') => (hasRows(project, table) ? existingRows(project, table, 'NULL', (row) => ({ registryId: row[0] as string })) : null);
+  return {
+    buildings: hasRows(project, 'buildings')
+      ? existingRows(project, 'buildings', 'height_m, height_source, floor_count', (row) => ({ registryId: row[0] as string, heightMeters: row[1] as number, heightSource: row[2] as string, floorCount: row[3] as number | null }))
+      : null,
+    floors: member('floors'),
+    stairwells: member('stairwells'),
+    units: idOnly('units'),
+    addresses: idOnly('addresses'),
+  };
+}
+
 /**
  * Finds a floor or stairwell by registry id (case-insensitively) in this import, else already in the project, and
  * the building it belongs to.
  */
-function memberResolver(project: ProjectFile, table: 'floors' | 'stairwells', fresh: Map<string, { registryId: string; buildingId: string }>) {
-  const existing = hasRows(project, table) ? project.db.prepare(`SELECT registry_id, building_id FROM ${table} WHERE lower(registry_id) = ?`) : null;
+function memberResolver(existing: ((lowerKey: string) => { registryId: string; buildingId: string } | undefined) | null, fresh: Map<string, { registryId: string; buildingId: string }>) {
   // A record of this import is handed out as it is (callers only read it): no copy per lookup.
   return (key: string): { readonly registryId: string; readonly buildingId: string } | undefined => {
     const lower = lc(key);
-    const hit = fresh.get(lower);
-    if (hit) return hit;
-    const row = existing?.get(lower) as { registry_id: string; building_id: string } | undefined;
-    return row ? { registryId: row.registry_id, buildingId: row.building_id } : undefined;
+    return fresh.get(lower) ?? existing?.(lower);
   };
 }
 
@@ -371,15 +405,10 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   // Registers spell ids in either case; a record already in the project keeps the spelling it was stored with, so
   // a re-import in another case updates it instead of adding a twin.
   // Tables still empty (a new project) cannot hold a spelling, so their ids are not looked up row by row.
-  const spelling = new Map(
-    (['buildings', 'floors', 'stairwells', 'units', 'addresses'] as const).map((table) => [
-      table,
-      hasRows(project, table) ? project.db.prepare(`SELECT registry_id FROM ${table} WHERE lower(registry_id) = ?`).pluck() : null,
-    ]),
-  );
-  const canonicalId = (table: 'buildings' | 'floors' | 'stairwells' | 'units' | 'addresses', id: string): string => {
-    const lookup = spelling.get(table);
-    return lookup ? ((lookup.get(lc(id)) as string | undefined) ?? id) : id;
+  const existing = existingRecords(project);
+  const canonicalId = (table: RecordTable, id: string): string => {
+    const lookup = existing[table];
+    return lookup ? (lookup(lc(id))?.registryId ?? id) : id;
   };
   const transformFor = (item: LoadedInput): Transform => transformToWgs84(item.crs ?? 'EPSG:4326', `${basename(item.path)} (profile input ${item.input.match})`);
 
@@ -579,16 +608,12 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
   release(cityInputs);
 
   // Buildings already in the project can take floors, units and addresses too (an incremental import).
-  const existingBuilding = hasRows(project, 'buildings')
-    ? project.db.prepare(`SELECT registry_id, height_m, height_source, floor_count FROM buildings WHERE lower(registry_id) = ?`)
-    : null;
   // A building of this import is handed out as it is (callers only read it): no copy per lookup.
   const resolveBuilding = (key: string): { readonly registryId: string; readonly heightMeters: number; readonly heightSource: string; readonly floorCount?: number | null } | undefined => {
     const lower = lc(key);
     const fresh = buildings.get(lower);
     if (fresh) return fresh;
-    const row = existingBuilding?.get(lower) as { registry_id: string; height_m: number; height_source: string; floor_count: number | null } | undefined;
-    return row ? { registryId: row.registry_id, heightMeters: row.height_m, heightSource: row.height_source, floorCount: row.floor_count } : undefined;
+    return existing.buildings?.(lower);
   };
 
   progress({ phase: 'joining', detail: 'floors, stairwells, units, addresses', done: 0, total: 1 });
@@ -642,7 +667,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(floorInputs);
-  const resolveFloor = memberResolver(project, 'floors', floors);
+  const resolveFloor = memberResolver(existing.floors, floors);
 
   const stairwells = new Map<string, StairwellRecord>();
   const stairwellByHouseNumber = new Map<string, string>();
@@ -670,7 +695,7 @@ export async function importRegistry(project: ProjectFile, profile: Profile, pat
     }
   }
   release(stairwellInputs);
-  const resolveStairwell = memberResolver(project, 'stairwells', stairwells);
+  const resolveStairwell = memberResolver(existing.stairwells, stairwells);
 
   const units = new Map<string, UnitRecord>();
   const buildingOfAddress = new Map<string, string>();

@@ -110,8 +110,6 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   // Turn a current file back into a schema-1 file: what migrations 2 and 3 add, removed.
   const db = new Database(old);
   db.exec(`DROP TABLE storey_address_search; DROP TABLE storey_imports; DROP TABLE storey_views; DROP TABLE storey_notes;
-           DROP INDEX buildings_registry_id_lower; DROP INDEX floors_registry_id_lower; DROP INDEX stairwells_registry_id_lower;
-           DROP INDEX units_registry_id_lower; DROP INDEX addresses_registry_id_lower;
            DROP TABLE storey_changes; DROP TABLE storey_generations; DROP TABLE storey_sync_tokens; DROP TABLE storey_sync_audit;
            DROP TABLE storey_sync_items; DROP TABLE storey_sync_staging; DROP TABLE storey_sync_local; DROP TABLE storey_sync_conflicts; DROP INDEX storey_tiles_sha256;
            DROP TABLE storey_audit;
@@ -129,6 +127,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_changes').pluck().get(), 0, 'schema 4 sync tables exist after the upgrade');
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_audit').pluck().get(), 0, 'schema 5 audit table exists after the upgrade');
   assert.doesNotMatch(blobsSql(project.db), /WITHOUT ROWID/, 'schema 6 keeps tile blobs in a rowid table');
+  assert.deepEqual(project.db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE '%registry_id_lower'`).pluck().all(), [], 'schema 7 has no lower(registry_id) indexes');
   project.close();
 });
 
