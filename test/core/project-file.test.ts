@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreyError } from '../../common/errors.js';
-import { latestSchemaVersion } from '../../core/project/migrations.js';
+import { HEIGHT_SOURCE_CHECK, latestSchemaVersion } from '../../core/project/migrations.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
@@ -16,6 +16,18 @@ import { tempDir } from '../support/temp.js';
 const dir = tempDir();
 const samplePath = join(dir, 'sample.storey');
 createSampleProject(samplePath).close();
+
+/** Writes buildings' height_source check back as schemas 1 to 6 had it (an IN list), as those files have it on disk. */
+function checkAsBefore7(db: Database.Database): void {
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  db.unsafeMode(true);
+  db.pragma('writable_schema = ON');
+  db.prepare(`UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = 'buildings'`).run(HEIGHT_SOURCE_CHECK, `CHECK (height_source IN ('measured', 'floors', 'default'))`);
+  db.pragma(`schema_version = ${version + 1}`);
+  db.pragma('writable_schema = OFF');
+  db.unsafeMode(false);
+  assert.match(db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'buildings'`).pluck().get() as string, /height_source IN \(/);
+}
 
 /** storey_blobs as schemas 1 to 5 had it: WITHOUT ROWID, keyed by the hash (rows kept). */
 function blobsAsBefore6(db: Database.Database): void {
@@ -116,6 +128,7 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
            UPDATE storey_meta SET value = '1' WHERE key = 'schema_version'`);
   blobsAsBefore6(db);
   assert.match(blobsSql(db), /WITHOUT ROWID/);
+  checkAsBefore7(db);
   const addressCount = db.prepare('SELECT count(*) FROM addresses').pluck().get() as number;
   db.close();
   assert.throws(() => ProjectFile.open(old, { readOnly: true }), (e: unknown) => e instanceof StoreyError && e.code === 'READ_ONLY' && /must be upgraded/.test(e.message));
@@ -128,6 +141,10 @@ test('an older project is upgraded on open: schema 1 gets the address search ind
   assert.equal(project.db.prepare('SELECT count(*) FROM storey_audit').pluck().get(), 0, 'schema 5 audit table exists after the upgrade');
   assert.doesNotMatch(blobsSql(project.db), /WITHOUT ROWID/, 'schema 6 keeps tile blobs in a rowid table');
   assert.deepEqual(project.db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE '%registry_id_lower'`).pluck().all(), [], 'schema 7 has no lower(registry_id) indexes');
+  const buildingsSql = project.db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'buildings'`).pluck().get() as string;
+  assert.ok(buildingsSql.includes(HEIGHT_SOURCE_CHECK) && !buildingsSql.includes(' IN ('), 'schema 7 checks height_source without an IN list');
+  assert.throws(() => project.db.prepare(`UPDATE buildings SET height_source = 'guessed' WHERE fid = (SELECT min(fid) FROM buildings)`).run(), /CHECK constraint failed/);
+  assert.deepEqual(project.db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
   project.close();
 });
 
