@@ -114,12 +114,16 @@ export function readText(path: string): string {
   return decodeUtf8(buffer, length);
 }
 
+/** Plain ASCII is copied as Latin-1; anything else goes through the UTF-8 decoder. */
+const textOf = (bytes: Buffer, start: number, end: number) =>
+  isAscii(bytes.subarray(start, end)) ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
+
 export function decodeUtf8(buffer: Buffer, length = buffer.length): string {
   let text = '';
   for (let start = 0; start < length; ) {
     let end = Math.min(start + DECODE_PIECE_BYTES, length);
     while (end < length && buffer[end]! >= 0x80) end++;
-    text += isAscii(buffer.subarray(start, end)) ? buffer.toString('latin1', start, end) : buffer.toString('utf8', start, end);
+    text += textOf(buffer, start, end);
     start = end;
   }
   return text;
@@ -142,7 +146,7 @@ function readWholeLines(path: string): string[] {
       const newline = buffer.indexOf(10, end);
       end = newline === -1 || newline >= length ? length : newline + 1;
     }
-    const piece = isAscii(buffer.subarray(start, end)) ? buffer.toString('latin1', start, end) : buffer.toString('utf8', start, end);
+    const piece = textOf(buffer, start, end);
     const parts = piece.split('\n');
     // A piece ending in a newline has no line after it; the next piece starts the next line.
     const count = buffer[end - 1] === 10 ? parts.length - 1 : parts.length;
@@ -193,9 +197,6 @@ const skipBlanks = (bytes: Buffer, i: number) => {
   while (isBlank(bytes[i])) i++;
   return i;
 };
-/** Plain ASCII is copied as Latin-1; anything else goes through the UTF-8 decoder. */
-const textOf = (bytes: Buffer, start: number, end: number) =>
-  isAscii(bytes.subarray(start, end)) ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
 
 /**
  * The document with its features parsed batch by batch, or null when it must be parsed whole (see above). A batch
@@ -242,8 +243,6 @@ export function parseFeatureBatches(bytes: Buffer): Record<string, unknown> | nu
     if (last) arrayEnd = after + 1;
     else start = next;
   }
-  // A second "features" after the array: JSON.parse would keep that one (the stand-in check below catches it too).
-  if (bytes.indexOf('"features"', arrayEnd) >= 0) return null;
   let rest: unknown;
   try {
     rest = JSON.parse(textOf(bytes, begin, arrayStart) + FEATURES_STAND_IN + textOf(bytes, arrayEnd, bytes.length));

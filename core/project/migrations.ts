@@ -406,21 +406,29 @@ migrations.push({
   name: 'registry-id lookup indexes dropped; the height-source check without an IN list',
   up(db) {
     for (const table of ['buildings', 'floors', 'stairwells', 'units', 'addresses']) db.exec(`DROP INDEX IF EXISTS ${table}_registry_id_lower`);
-    const check = `CHECK (height_source IN ('measured', 'floors', 'default'))`;
-    const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'buildings'`).pluck().get() as string;
-    if (!sql.includes(check)) return;
-    const version = db.pragma('schema_version', { simple: true }) as number;
-    // Defensive mode forbids writing sqlite_master; it is lifted for this one statement only.
-    db.unsafeMode(true);
-    try {
-      db.pragma('writable_schema = ON');
-      db.prepare(`UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'buildings'`).run(sql.replace(check, HEIGHT_SOURCE_CHECK));
-      db.pragma(`schema_version = ${version + 1}`);
-    } finally {
-      db.pragma('writable_schema = OFF');
-      db.unsafeMode(false);
-    }
+    rewriteTableSql(db, 'buildings', `CHECK (height_source IN ('measured', 'floors', 'default'))`, HEIGHT_SOURCE_CHECK);
   },
 });
+
+/**
+ * Replaces `from` with `to` in a table's CREATE statement, in place: only for changes that leave what is stored as
+ * it is (a CHECK written another way), as SQLite documents for writable_schema. A table whose SQL does not hold
+ * `from` is left alone. The schema version is bumped so every connection reads the new SQL.
+ */
+export function rewriteTableSql(db: Database, table: string, from: string, to: string): void {
+  const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string | undefined;
+  if (!sql?.includes(from)) return;
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  // Defensive mode forbids writing sqlite_master; it is lifted for this one statement only.
+  db.unsafeMode(true);
+  try {
+    db.pragma('writable_schema = ON');
+    db.prepare(`UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?`).run(sql.replace(from, to), table);
+    db.pragma(`schema_version = ${version + 1}`);
+  } finally {
+    db.pragma('writable_schema = OFF');
+    db.unsafeMode(false);
+  }
+}
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StoreyError } from '../../common/errors.js';
-import { HEIGHT_SOURCE_CHECK, latestSchemaVersion } from '../../core/project/migrations.js';
+import { HEIGHT_SOURCE_CHECK, latestSchemaVersion, rewriteTableSql } from '../../core/project/migrations.js';
 import { ProjectFile } from '../../core/project/project-file.js';
 import { createSampleProject } from '../../core/sample/sample-city.js';
 import { importTiles } from '../../core/tiles/import-tiles.js';
@@ -19,13 +19,7 @@ createSampleProject(samplePath).close();
 
 /** Writes buildings' height_source check back as schemas 1 to 6 had it (an IN list), as those files have it on disk. */
 function checkAsBefore7(db: Database.Database): void {
-  const version = db.pragma('schema_version', { simple: true }) as number;
-  db.unsafeMode(true);
-  db.pragma('writable_schema = ON');
-  db.prepare(`UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = 'buildings'`).run(HEIGHT_SOURCE_CHECK, `CHECK (height_source IN ('measured', 'floors', 'default'))`);
-  db.pragma(`schema_version = ${version + 1}`);
-  db.pragma('writable_schema = OFF');
-  db.unsafeMode(false);
+  rewriteTableSql(db, 'buildings', HEIGHT_SOURCE_CHECK, `CHECK (height_source IN ('measured', 'floors', 'default'))`);
   assert.match(db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'buildings'`).pluck().get() as string, /height_source IN \(/);
 }
 
